@@ -1,0 +1,123 @@
+"""Training steps for the JAX backend: pure functions over explicit state.
+
+Keras' JAX trainer hands `train_step` the values of the model's trainable,
+non-trainable, optimizer and metric variables, and expects them back updated.
+It carries only `self.optimizer.variables`; models with several optimizers
+compile an `OptimizerSet`, whose `variables` are those of all its members, so
+every optimizer's state travels through the step.
+
+Inside the step every variable is read through a `keras.StatelessScope` that
+maps it to its current value. Assignments made while computing a loss
+(BatchNormalization statistics, seed-generator state, power-iteration vectors,
+EMA codebooks) are read back from the scope and carried out of the step.
+"""
+
+import jax
+import jax.numpy as jnp
+import keras
+
+
+class _Values:
+    """Current values of Keras variables, keyed by the variable's identity."""
+
+    def __init__(self):
+        self._variables = {}
+        self._values = {}
+
+    def set(self, variables, values):
+        for variable, value in zip(variables, values):
+            self._variables[id(variable)] = variable
+            self._values[id(variable)] = value
+
+    def get(self, variables):
+        return [self._values[id(v)] for v in variables]
+
+    def mapping(self):
+        return [(self._variables[k], v) for k, v in self._values.items()]
+
+    def read_back(self, scope, variables):
+        """Take the values a scope ended with, for `variables`."""
+        for v in variables:
+            new = scope.get_current_value(v)
+            if new is not None:
+                self._values[id(v)] = new
+
+
+class StepMixin:
+    """`train_step`/`test_step` of `GenerativeModel` under JAX."""
+
+    def train_step(self, state, data):
+        trainable, non_trainable, optimizer_values, metric_values = state
+        values = _Values()
+        values.set(self.trainable_variables, trainable)
+        values.set(self.non_trainable_variables, non_trainable)
+        values.set(self.optimizer.variables, optimizer_values)
+        values.set(self.metrics_variables, metric_values)
+
+        logs = {}
+        for group in self.optimization_groups():
+            for _ in range(group.repeats):
+                logs.update(self._jax_group_update(group, values, data))
+
+        logs = self._jax_update_trackers(values, logs)
+        state = (
+            values.get(self.trainable_variables),
+            values.get(self.non_trainable_variables),
+            values.get(self.optimizer.variables),
+            values.get(self.metrics_variables),
+        )
+        return logs, state
+
+    def _jax_group_update(self, group, values, data):
+        non_trainable = self.non_trainable_variables
+
+        def scaled_loss(group_values):
+            with keras.StatelessScope(values.mapping()) as scope:
+                # Map the group's variables to the traced values last, so
+                # they take precedence over the current ones.
+                for v, x in zip(group.variables, group_values):
+                    scope.state_mapping[id(v)] = x
+                loss, terms = group.loss_fn(data)
+                loss = group.optimizer.scale_loss(loss)
+            updates = [scope.get_current_value(v) for v in non_trainable]
+            return loss, (terms, updates)
+
+        group_values = values.get(group.variables)
+        (_, (terms, updates)), grads = jax.value_and_grad(
+            scaled_loss, has_aux=True
+        )(group_values)
+        values.set(non_trainable, updates)
+        new_values, new_optimizer_values = group.optimizer.stateless_apply(
+            values.get(group.optimizer.variables), grads, group_values
+        )
+        values.set(group.variables, new_values)
+        values.set(group.optimizer.variables, new_optimizer_values)
+        return terms
+
+    def _jax_update_trackers(self, values, logs):
+        with keras.StatelessScope(values.mapping()) as scope:
+            logs = self._update_trackers(logs)
+        values.read_back(scope, self.metrics_variables)
+        return logs
+
+    def test_step(self, state, data):
+        trainable, non_trainable, metric_values = state
+        values = _Values()
+        values.set(self.trainable_variables, trainable)
+        values.set(self.non_trainable_variables, non_trainable)
+        values.set(self.metrics_variables, metric_values)
+        with keras.StatelessScope(values.mapping()) as scope:
+            logs = self.compute_losses(data, training=False)
+        values.read_back(scope, self.non_trainable_variables)
+        logs = self._jax_update_trackers(values, logs)
+        state = (
+            values.get(self.trainable_variables),
+            values.get(self.non_trainable_variables),
+            values.get(self.metrics_variables),
+        )
+        return logs, state
+
+
+def input_gradient(fn, x):
+    """Gradient of `sum(fn(x))` with respect to `x`, differentiable again."""
+    return jax.grad(lambda inputs: jnp.sum(fn(inputs)))(x)

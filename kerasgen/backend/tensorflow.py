@@ -1,0 +1,31 @@
+"""Training steps for the TensorFlow backend: `tf.GradientTape`, eager or traced."""
+
+import tensorflow as tf
+
+
+class StepMixin:
+    """`train_step`/`test_step` of `GenerativeModel` under TensorFlow."""
+
+    def train_step(self, data):
+        logs = {}
+        for group in self.optimization_groups():
+            for _ in range(group.repeats):
+                with tf.GradientTape() as tape:
+                    loss, terms = group.loss_fn(data)
+                    scaled_loss = group.optimizer.scale_loss(loss)
+                grads = tape.gradient(scaled_loss, group.variables)
+                group.optimizer.apply(grads, group.variables)
+                logs.update(terms)
+        return self._update_trackers(logs)
+
+    def test_step(self, data):
+        return self._update_trackers(self.compute_losses(data, training=False))
+
+
+def input_gradient(fn, x):
+    """Gradient of `sum(fn(x))` with respect to `x`, recorded by any outer tape."""
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(fn(x))
+    return tape.gradient(total, x)

@@ -1,0 +1,145 @@
+"""Checks on the data a user hands to `fit`, `evaluate` and the model's methods.
+
+Errors name the argument, the value found and what was expected. NumPy
+inputs are checked whole, once; `tf.data` pipelines and `PyDataset`s are
+checked batch by batch as they are read. Nothing is clipped or cast silently.
+"""
+
+import numpy as np
+
+import keras
+
+
+def describe_shape(shape):
+    return "(" + ", ".join("N" if d is None else str(d) for d in shape) + ")"
+
+
+def check_image_batch(x, *, image_shape, value_range=None, argument="x", owner="model"):
+    """Checks a NumPy batch of images; returns it as a float32 array.
+
+    Args:
+        x: array-like of shape (N, H, W, C).
+        image_shape: tuple (H, W, C) the model was built for.
+        value_range: (low, high) or None.
+        argument: str, the argument's name, quoted in errors.
+        owner: str, who asks (a class name), quoted in errors.
+    """
+    if keras.backend.is_tensor(x):
+        x = keras.ops.convert_to_numpy(x)
+    x = np.asarray(x)
+    if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise TypeError(
+            f"{owner}: {argument} must hold numbers; got an array of dtype {x.dtype}."
+        )
+    expected = (None,) + tuple(image_shape)
+    if x.ndim != 4:
+        raise ValueError(
+            f"{owner}: {argument} must be a batch of images of shape "
+            f"{describe_shape(expected)}; got an array of shape {x.shape}."
+            + (" Add the channel axis, e.g. x[..., None]." if x.ndim == 3 and image_shape[-1] == 1 else "")
+        )
+    if x.shape[-1] != image_shape[-1]:
+        raise ValueError(
+            f"{owner}: {argument} has {x.shape[-1]} channels; the model was built for "
+            f"{image_shape[-1]} (images of shape {describe_shape(expected)}); got shape {x.shape}."
+        )
+    if tuple(x.shape[1:3]) != tuple(image_shape[:2]):
+        raise ValueError(
+            f"{owner}: {argument} has images of size {x.shape[1]}x{x.shape[2]}; the model was "
+            f"built for {image_shape[0]}x{image_shape[1]} (shape {describe_shape(expected)}); "
+            f"got shape {x.shape}."
+        )
+    if x.size == 0:
+        raise ValueError(f"{owner}: {argument} is empty (shape {x.shape}).")
+    if np.issubdtype(x.dtype, np.floating):
+        finite = np.isfinite(x)
+        if not finite.all():
+            first = int(np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1))[0])
+            raise ValueError(
+                f"{owner}: {argument} contains NaN or Inf ({int((~finite).sum())} values; "
+                f"the first in image {first})."
+            )
+    if value_range is not None:
+        low, high = value_range
+        lo, hi = float(x.min()), float(x.max())
+        if lo < low or hi > high:
+            hint = ""
+            if hi > 1 and high <= 1:
+                hint = " (it looks like 0..255 pixel values: divide by 255, or use kerasgen.data.pipeline(..., scale='unit'))"
+            raise ValueError(
+                f"{owner}: {argument} has values outside [{low:g}, {high:g}]: min {lo:g}, "
+                f"max {hi:g}{hint}."
+            )
+    return x.astype("float32", copy=False)
+
+
+def check_labels(y, *, num_classes, num_examples=None, argument="y", owner="model"):
+    """Checks integer class labels in [0, num_classes); returns an int32 array."""
+    if y is None:
+        raise ValueError(
+            f"{owner} is conditional and needs class labels: pass {argument}= (integers in "
+            f"[0, {num_classes})), or a dataset of (images, labels) pairs."
+        )
+    if keras.backend.is_tensor(y):
+        y = keras.ops.convert_to_numpy(y)
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[-1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"{owner}: {argument} must be a 1-D array of integer class ids; got shape {y.shape}."
+        )
+    if not np.issubdtype(y.dtype, np.integer):
+        if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype("int64")
+        else:
+            raise TypeError(
+                f"{owner}: {argument} must hold integer class ids; got dtype {y.dtype}."
+            )
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(
+            f"{owner}: {argument} must be class ids in [0, {num_classes}); got values from "
+            f"{int(y.min())} to {int(y.max())}."
+        )
+    if num_examples is not None and len(y) != num_examples:
+        raise ValueError(
+            f"{owner}: {argument} has {len(y)} labels for {num_examples} images."
+        )
+    return y.astype("int32")
+
+
+def is_tf_dataset(x):
+    return hasattr(x, "element_spec") and type(x).__module__.startswith("tensorflow")
+
+
+def is_array_like(x):
+    return isinstance(x, (np.ndarray, list)) or keras.backend.is_tensor(x)
+
+
+class CheckedPyDataset(keras.utils.PyDataset):
+    """A `PyDataset` whose batches pass `check(batch, index)` before use."""
+
+    def __init__(self, dataset, check):
+        super().__init__(
+            workers=getattr(dataset, "workers", 1),
+            use_multiprocessing=getattr(dataset, "use_multiprocessing", False),
+            max_queue_size=getattr(dataset, "max_queue_size", 10),
+        )
+        self._dataset = dataset
+        self._check = check
+
+    def __len__(self):
+        return len(self._dataset)
+
+    @property
+    def num_batches(self):
+        return self._dataset.num_batches
+
+    def __getitem__(self, index):
+        return self._check(self._dataset[index], index)
+
+    def on_epoch_begin(self):
+        self._dataset.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self._dataset.on_epoch_end()

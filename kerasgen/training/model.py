@@ -1,0 +1,200 @@
+"""`GenerativeModel`: the base of every kerasgen model."""
+
+import keras
+
+from kerasgen.backend import StepMixin
+from kerasgen.training import checks
+from kerasgen.training.callbacks import StopOnNonFiniteLoss
+from kerasgen.training.groups import OptimizationGroup
+from kerasgen.training.optimizer_set import OptimizerSet
+
+
+class GenerativeModel(StepMixin, keras.Model):
+    """Base class: a model that states its objective and lets Keras train it.
+
+    A subclass states *what* to optimise, in `keras.ops` only:
+
+    - `compute_losses(data, training)` returns a dict of scalar tensors with
+      at least `"loss"`; its keys are the class attribute `loss_names`, which
+      `fit()` and `evaluate()` log.
+    - `optimization_groups()` lists the parameter groups a training step
+      updates in turn. The default is one group: all trainable variables,
+      `self.optimizer`, minimising `compute_losses(data, True)["loss"]`.
+
+    The backend module (`kerasgen.backend`) supplies `train_step` and
+    `test_step`: gradients, loss scaling and optimizer updates for
+    TensorFlow, JAX or PyTorch. `fit()` and `evaluate()` check the inputs
+    against `image_shape`, `input_value_range()` and, for conditional models,
+    `num_classes`, and `fit()` stops with an error naming the term when a
+    loss becomes NaN or Inf.
+
+    Args:
+        image_shape: tuple (H, W, C) of the images the model takes, or None.
+        seed: int or None, seeds `self.seed_generator`, the source of every
+            random draw in training and sampling.
+        **kwargs: passed to `keras.Model` (`name`, `dtype`).
+    """
+
+    loss_names = ("loss",)
+    num_classes = None
+
+    def __init__(self, image_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = None if image_shape is None else check_image_shape(image_shape, type(self).__name__)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self._trackers = {n: keras.metrics.Mean(name=n) for n in self.loss_names}
+
+    # -- what subclasses state ------------------------------------------------
+
+    def compute_losses(self, data, training=False):
+        raise NotImplementedError(f"{type(self).__name__} must define compute_losses().")
+
+    def optimization_groups(self):
+        def loss_fn(data):
+            logs = self.compute_losses(data, training=True)
+            return logs["loss"], logs
+
+        return [OptimizationGroup("model", self.trainable_variables, self.optimizer, loss_fn)]
+
+    def input_value_range(self):
+        """(low, high) that input images must lie in, or None for any finite value."""
+        return None
+
+    # -- Keras plumbing -----------------------------------------------------
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    def _update_trackers(self, logs):
+        unknown = set(logs) - set(self._trackers)
+        if unknown:
+            raise KeyError(
+                f"{type(self).__name__} logged {sorted(unknown)}, which are not in its "
+                f"loss_names {self.loss_names}."
+            )
+        for name, value in logs.items():
+            self._trackers[name].update_state(keras.ops.cast(value, "float32"))
+        return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    def compile_optimizer_set(self, optimizers, **kwargs):
+        """Compiles with one optimizer per parameter group (see `OptimizerSet`).
+
+        For subclasses whose `compile()` takes several optimizers: `optimizers`
+        maps each group name of `optimization_groups()` to its optimizer.
+        """
+        optimizers = {k: keras.optimizers.get(v) for k, v in optimizers.items()}
+        if keras.config.dtype_policy().name == "mixed_float16":
+            optimizers = {
+                k: v if isinstance(v, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(v)
+                for k, v in optimizers.items()
+            }
+        optimizer_set = OptimizerSet(
+            optimizers,
+            group_variables=lambda: {g.name: g.variables for g in self.optimization_groups()},
+        )
+        super().compile(optimizer=optimizer_set, **kwargs)
+        # Keras wraps the optimizer for mixed_float16; the members already are.
+        self.optimizer = optimizer_set
+
+    def get_compile_config(self):
+        if isinstance(getattr(self, "optimizer", None), OptimizerSet):
+            return {"optimizer_set": keras.saving.serialize_keras_object(self.optimizer)}
+        return super().get_compile_config()
+
+    def compile_from_config(self, config):
+        if "optimizer_set" not in config:
+            return super().compile_from_config(config)
+        optimizer_set = keras.saving.deserialize_keras_object(config["optimizer_set"])
+        self.compile_optimizer_set(optimizer_set.members)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    # -- input checks -------------------------------------------------------
+
+    def _check_arrays(self, x, y, argument):
+        x = checks.check_image_batch(
+            x,
+            image_shape=self.image_shape,
+            value_range=self.input_value_range(),
+            argument=argument,
+            owner=type(self).__name__,
+        )
+        if self.num_classes is not None:
+            y = checks.check_labels(
+                y, num_classes=self.num_classes, num_examples=len(x),
+                argument="y" if argument == "x" else f"{argument} labels",
+                owner=type(self).__name__,
+            )
+        return x, y
+
+    def _checked_inputs(self, x, y, argument="x"):
+        if self.image_shape is None or x is None:
+            return x, y
+        if checks.is_array_like(x):
+            return self._check_arrays(x, y, argument)
+        if checks.is_tf_dataset(x):
+            from kerasgen.data import check_images
+
+            if self.num_classes is not None and not isinstance(x.element_spec, tuple):
+                raise ValueError(
+                    f"{type(self).__name__} is conditional and needs class labels, but the "
+                    f"dataset passed as {argument} yields images alone "
+                    f"(element_spec {x.element_spec}); yield (images, labels) pairs, e.g. "
+                    "kerasgen.data.pipeline(..., labels=True)."
+                )
+            return check_images(
+                x, image_shape=self.image_shape, value_range=self.input_value_range(),
+                argument=argument,
+            ), y
+        if isinstance(x, keras.utils.PyDataset):
+            def check(batch, index):
+                images, labels = (batch[0], batch[1] if len(batch) > 1 else None) if isinstance(batch, tuple) else (batch, None)
+                images, labels = self._check_arrays(images, labels, f"{argument} (batch {index})")
+                return images if labels is None and not isinstance(batch, tuple) else (images, labels) + tuple(batch[2:])
+
+            return checks.CheckedPyDataset(x, check), y
+        return x, y
+
+    def fit(self, x=None, y=None, *args, validation_data=None, callbacks=None, **kwargs):
+        x, y = self._checked_inputs(x, y, "x")
+        if validation_data is not None:
+            if isinstance(validation_data, tuple):
+                vx, vy = self._checked_inputs(
+                    validation_data[0], validation_data[1] if len(validation_data) > 1 else None,
+                    "validation_data",
+                )
+                validation_data = (vx,) if vy is None else (vx, vy)
+            else:
+                validation_data, _ = self._checked_inputs(validation_data, None, "validation_data")
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
+            callbacks.append(StopOnNonFiniteLoss())
+        return super().fit(x, y, *args, validation_data=validation_data, callbacks=callbacks, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        x, y = self._checked_inputs(x, y, "x")
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def get_config(self):
+        return {"name": self.name, "seed": self.seed}
+
+
+def check_image_shape(image_shape, owner):
+    """Checks an (H, W, C) image shape with C in {1, 3}; returns it as a tuple."""
+    try:
+        shape = tuple(int(d) for d in image_shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: image_shape must be (H, W, C); got {image_shape!r}.") from None
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(
+            f"{owner}: image_shape must be (H, W, C) with positive sizes; got {image_shape!r}."
+        )
+    if shape[-1] not in (1, 3):
+        raise ValueError(
+            f"{owner}: image_shape must have 1 (grey) or 3 (RGB) channels; got {shape[-1]} "
+            f"in {shape}."
+        )
+    return shape

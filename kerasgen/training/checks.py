@@ -24,7 +24,7 @@ def check_image_batch(x, *, image_shape, value_range=None, argument="x", owner="
         argument: str, the argument's name, quoted in errors.
         owner: str, who asks (a class name), quoted in errors.
     """
-    if keras.backend.is_tensor(x):
+    if keras.ops.is_tensor(x):
         x = keras.ops.convert_to_numpy(x)
     x = np.asarray(x)
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
@@ -80,7 +80,7 @@ def check_labels(y, *, num_classes, num_examples=None, argument="y", owner="mode
             f"{owner} is conditional and needs class labels: pass {argument}= (integers in "
             f"[0, {num_classes})), or a dataset of (images, labels) pairs."
         )
-    if keras.backend.is_tensor(y):
+    if keras.ops.is_tensor(y):
         y = keras.ops.convert_to_numpy(y)
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[-1] == 1:
@@ -113,7 +113,7 @@ def is_tf_dataset(x):
 
 
 def is_array_like(x):
-    return isinstance(x, (np.ndarray, list)) or keras.backend.is_tensor(x)
+    return isinstance(x, (np.ndarray, list)) or keras.ops.is_tensor(x)
 
 
 class CheckedPyDataset(keras.utils.PyDataset):

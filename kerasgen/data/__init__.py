@@ -1,0 +1,16 @@
+"""Datasets and tf.data input pipelines for kerasgen.
+
+- `load(name, split, data_dir)`: NumPy arrays from local IDX files (searched in
+  `default_data_dirs(name)`, including ``$KERASGEN_DATA_DIR``), scikit-learn's
+  ``digits``, or TensorFlow Datasets as a fallback.
+- `pipeline(source, ...)`: shuffled, batched, scaled / binarized / dequantized
+  float32 batches as a `tf.data.Dataset`, usable by Keras under every backend.
+- `check_images(dataset, ...)`: fail loudly on NaN, out-of-range values or a
+  wrong image shape.
+"""
+
+from kerasgen.data.checks import check_images
+from kerasgen.data.pipelines import pipeline
+from kerasgen.data.sources import IDX_FOLDER_ENV, default_data_dirs, load
+
+__all__ = ["IDX_FOLDER_ENV", "check_images", "default_data_dirs", "load", "pipeline"]

@@ -1,0 +1,369 @@
+"""Input pipelines: images from any source to shuffled, scaled batches in tf.data."""
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.data.sources import load
+
+_SCALES = ("unit", "symmetric", None)
+_BINARIZE = (None, "dynamic", "static")
+_MAX_SHUFFLE_BUFFER = 60000
+# Dequantization noise is drawn on a grid of 2**-16, so that x + u is exact in
+# float32 for 0 <= x <= 255 and floor((x + u) / 256 * 256) gives back x.
+_NOISE_STEPS = 65536
+
+
+def _check_bool(value, argument):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{argument} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def _check_positive_int(value, argument, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
+            or value < 1):
+        expected = "a positive integer" + (" or None" if allow_none else "")
+        raise ValueError(f"{argument} must be {expected}; got {value!r}")
+    return int(value)
+
+
+def _check_options(scale, binarize, dequantize, seed):
+    if scale not in _SCALES:
+        raise ValueError(
+            f"scale must be one of 'unit', 'symmetric' or None; got {scale!r}"
+        )
+    if binarize not in _BINARIZE:
+        raise ValueError(
+            f"binarize must be one of None, 'dynamic' or 'static'; got {binarize!r}"
+        )
+    if binarize is not None and scale == "symmetric":
+        raise ValueError(
+            f"binarize={binarize!r} cannot be combined with scale='symmetric': binary "
+            "data is {0, 1}; pass scale='unit' (or None)"
+        )
+    if dequantize and binarize is not None:
+        raise ValueError(
+            f"dequantize=True cannot be combined with binarize={binarize!r}: "
+            "dequantization is for 256-level data, binarized data has 2 levels"
+        )
+    if seed is not None and (
+        isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral)
+    ):
+        raise ValueError(f"seed must be an integer or None; got {seed!r}")
+
+
+def _check_numpy_images(images, scale, binarize, dequantize):
+    """Checks a NumPy image array; returns it."""
+    if images.ndim != 4:
+        hint = " (add a channel axis with images[..., None])" if images.ndim == 3 else ""
+        raise ValueError(
+            f"source images must have shape (N, H, W, C); got shape {images.shape}{hint}"
+        )
+    if not (np.issubdtype(images.dtype, np.number) or images.dtype == np.bool_):
+        raise TypeError(
+            f"source images must be a numeric array; got dtype {images.dtype}"
+        )
+    if images.dtype == np.uint8 or images.size == 0:
+        return images
+    needs_bytes = scale is not None or binarize is not None or dequantize
+    lo, hi = float(images.min()), float(images.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("source images contain NaN or Inf")
+    if needs_bytes and 0 < hi <= 1:
+        raise ValueError(
+            f"source images look already scaled: {images.dtype} values in "
+            f"[{lo:g}, {hi:g}], but kerasgen expects 0..255 values. Pass scale=None "
+            "(without binarize or dequantize) to use them as they are, or multiply "
+            "them by 255"
+        )
+    if needs_bytes and (lo < 0 or hi > 255):
+        raise ValueError(
+            f"source images have values outside [0, 255]: min {lo:g}, max {hi:g}; "
+            "pass scale=None to use them as they are"
+        )
+    return images
+
+
+def _from_numpy(images, labels, take, scale, binarize, dequantize):
+    images = np.asarray(images)
+    images = _check_numpy_images(images, scale, binarize, dequantize)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"source labels must be integers of shape (N,); got {labels.dtype} "
+                f"of shape {labels.shape}"
+            )
+        if len(labels) != len(images):
+            raise ValueError(
+                f"source has {len(images)} images but {len(labels)} labels"
+            )
+    if take is not None:
+        images = images[:take]
+        labels = None if labels is None else labels[:take]
+    if labels is None:
+        return tf.data.Dataset.from_tensor_slices(images), False, len(images)
+    return (
+        tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32))),
+        True,
+        len(images),
+    )
+
+
+def _spec_of_tf_dataset(spec):
+    """Returns (has_labels) for a tf.data element spec, or raises ValueError."""
+    if isinstance(spec, tf.TensorSpec):
+        image_spec, label_spec = spec, None
+    elif isinstance(spec, tuple) and len(spec) == 2 and all(
+        isinstance(s, tf.TensorSpec) for s in spec
+    ):
+        image_spec, label_spec = spec
+    else:
+        raise ValueError(
+            "source tf.data.Dataset must yield images or (image, label) pairs; "
+            f"got element_spec {spec}"
+        )
+    if image_spec.shape.rank != 3:
+        raise ValueError(
+            "source tf.data.Dataset must yield unbatched images of shape (H, W, C); "
+            f"got element shape {image_spec.shape} (call .unbatch() on a batched "
+            "dataset)"
+        )
+    if label_spec is not None and label_spec.shape.rank != 0:
+        raise ValueError(
+            "source tf.data.Dataset must yield scalar labels; got label shape "
+            f"{label_spec.shape}"
+        )
+    return label_spec is not None
+
+
+def _from_tf_dataset(ds, take):
+    has_labels = _spec_of_tf_dataset(ds.element_spec)
+    if take is not None:
+        ds = ds.take(take)
+    if has_labels:
+        ds = ds.map(lambda x, y: (x, tf.cast(y, tf.int32)))
+    size = int(ds.cardinality())
+    return ds, has_labels, (size if size >= 0 else None)
+
+
+def _batch_parts(batch):
+    """Splits one PyDataset batch into (images, labels or None) NumPy arrays."""
+    if isinstance(batch, (tuple, list)):
+        if not 1 <= len(batch) <= 3:
+            raise ValueError(
+                "source PyDataset batches must be x, (x,), (x, y) or (x, y, w); got "
+                f"a {type(batch).__name__} of length {len(batch)}"
+            )
+        x = batch[0]
+        y = batch[1] if len(batch) > 1 else None
+    else:
+        x, y = batch, None
+    x = np.asarray(keras.ops.convert_to_numpy(x))
+    if y is not None:
+        y = np.asarray(keras.ops.convert_to_numpy(y))
+    return x, y
+
+
+def _from_py_dataset(py_ds, take):
+    num_batches = py_ds.num_batches
+    if num_batches is None and take is None:
+        raise ValueError(
+            "source PyDataset is infinite (num_batches is None); pass take=<number "
+            "of examples>"
+        )
+    if num_batches == 0:
+        raise ValueError("source PyDataset is empty (num_batches is 0)")
+    x0, y0 = _batch_parts(py_ds[0])
+    if x0.ndim != 4:
+        raise ValueError(
+            f"source PyDataset must yield image batches of shape (B, H, W, C); got "
+            f"shape {x0.shape}"
+        )
+    if y0 is not None and y0.ndim != 1:
+        raise ValueError(
+            f"source PyDataset must yield labels of shape (B,); got shape {y0.shape}"
+        )
+    x_spec = tf.TensorSpec((None,) + x0.shape[1:], tf.as_dtype(x0.dtype))
+    has_labels = y0 is not None
+
+    def generate():
+        index = 0
+        while num_batches is None or index < num_batches:
+            x, y = _batch_parts(py_ds[index])
+            yield (x, y.astype(np.int32)) if has_labels else x
+            index += 1
+        py_ds.on_epoch_end()
+
+    if has_labels:
+        signature = (x_spec, tf.TensorSpec((None,), tf.int32))
+    else:
+        signature = x_spec
+    ds = tf.data.Dataset.from_generator(generate, output_signature=signature).unbatch()
+    size = None if num_batches is None else num_batches * len(x0)
+    if take is not None:
+        ds = ds.take(take)
+        size = take if size is None else min(size, take)
+    return ds, has_labels, size
+
+
+def _make_transform(scale, binarize, dequantize):
+    """Returns f(images, seed) -> float32 images, for a batch of 0..255 images."""
+
+    def transform(x, seed):
+        x = tf.cast(x, tf.float32)
+        if binarize == "static":
+            return tf.cast(x / 255.0 > 0.5, tf.float32)
+        if binarize == "dynamic":
+            u = tf.random.stateless_uniform(tf.shape(x), seed=seed, dtype=tf.float32)
+            return tf.cast(u < x / 255.0, tf.float32)
+        if dequantize:
+            steps = tf.random.stateless_uniform(
+                tf.shape(x), seed=seed, minval=0, maxval=_NOISE_STEPS, dtype=tf.int32
+            )
+            x = x + tf.cast(steps, tf.float32) / _NOISE_STEPS
+            if scale == "unit":
+                return x / 256.0
+            if scale == "symmetric":
+                return x / 128.0 - 1.0
+            return x
+        if scale == "unit":
+            return x / 255.0
+        if scale == "symmetric":
+            return x / 127.5 - 1.0
+        return x
+
+    return transform
+
+
+def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit",
+             binarize=None, dequantize=False, labels=False, seed=None, data_dir=None,
+             drop_remainder=False, take=None):
+    """Builds a tf.data pipeline of shuffled, scaled (and optionally noised) batches.
+
+    Steps: `take` the first examples; shuffle (buffer = dataset size, at most
+    60000, reshuffled each epoch); batch; cast to float32 and transform; prefetch.
+    Random transforms (dynamic binarization, dequantization) draw fresh values
+    every epoch; two pipelines built with the same `seed` give identical epochs.
+    Sources are expected to hold 0..255 values (uint8 or float); float NumPy
+    sources that look already scaled to [0, 1] are refused rather than guessed at.
+
+    Args:
+        source: A dataset name for `load` (e.g. ``"fashion_mnist"``); a NumPy array
+            of images (N, H, W, C); a tuple ``(images, labels)``; a
+            `tf.data.Dataset` of unbatched images or (image, label) pairs; or a
+            `keras.utils.PyDataset` of batches ``x`` or ``(x, y)``.
+        split: Split to load when `source` is a name.
+        batch_size: Examples per batch.
+        shuffle: Whether to shuffle the examples (differently each epoch).
+        scale: ``"unit"`` (x/255, in [0, 1]), ``"symmetric"`` (x/127.5 - 1, in
+            [-1, 1]) or None (raw 0..255 floats).
+        binarize: None; ``"dynamic"`` (Bernoulli samples with p = x/255, fresh each
+            epoch) or ``"static"`` (x/255 > 0.5). Output is {0, 1} either way.
+        dequantize: Add uniform noise: (x + u)/256 with u ~ U[0, 1) for
+            ``"unit"`` (in [0, 1)), (x + u)/128 - 1 for ``"symmetric"``, x + u for
+            None.
+        labels: If True, yield ``(images, labels)`` with int32 labels.
+        seed: Integer seed for shuffling and random transforms, or None.
+        data_dir: Folder searched first when `source` is a name.
+        drop_remainder: Whether to drop the last, smaller batch.
+        take: If given, use only the first `take` examples.
+
+    Returns:
+        A `tf.data.Dataset` of float32 image batches (B, H, W, C), or of
+        ``(images, labels)`` pairs if `labels` is True.
+
+    Raises:
+        ValueError: For bad options or combinations, labels requested from a
+            source without labels, or already-scaled float data.
+        TypeError: For an unsupported `source` type.
+
+    Example:
+        >>> ds = pipeline("digits", batch_size=32, binarize="dynamic", seed=0)
+        >>> x = next(iter(ds))
+        >>> tuple(x.shape), sorted(set(x.numpy().ravel().tolist()))
+        ((32, 8, 8, 1), [0.0, 1.0])
+    """
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    take = _check_positive_int(take, "take", allow_none=True)
+    shuffle = _check_bool(shuffle, "shuffle")
+    dequantize = _check_bool(dequantize, "dequantize")
+    labels = _check_bool(labels, "labels")
+    drop_remainder = _check_bool(drop_remainder, "drop_remainder")
+    _check_options(scale, binarize, dequantize, seed)
+    if not isinstance(source, str):
+        if split != "train":
+            raise ValueError(
+                f"split applies only when source is a dataset name; got split={split!r} "
+                f"with a source of type {type(source).__name__}"
+            )
+        if data_dir is not None:
+            raise ValueError(
+                f"data_dir applies only when source is a dataset name; got "
+                f"data_dir={data_dir!r} with a source of type {type(source).__name__}"
+            )
+
+    if isinstance(source, str):
+        images, label_array = load(source, split=split, data_dir=data_dir)
+        ds, has_labels, size = _from_numpy(
+            images, label_array, take, scale, binarize, dequantize
+        )
+    elif isinstance(source, np.ndarray):
+        ds, has_labels, size = _from_numpy(source, None, take, scale, binarize, dequantize)
+    elif isinstance(source, tuple):
+        if len(source) != 2:
+            raise ValueError(
+                f"source tuple must be (images, labels); got a tuple of length {len(source)}"
+            )
+        ds, has_labels, size = _from_numpy(
+            source[0], source[1], take, scale, binarize, dequantize
+        )
+    elif isinstance(source, tf.data.Dataset):
+        ds, has_labels, size = _from_tf_dataset(source, take)
+    elif isinstance(source, keras.utils.PyDataset):
+        ds, has_labels, size = _from_py_dataset(source, take)
+    else:
+        raise TypeError(
+            "source must be a dataset name, a NumPy array of images, a tuple "
+            "(images, labels), a tf.data.Dataset or a keras.utils.PyDataset; got "
+            f"{type(source).__name__}"
+        )
+    if labels and not has_labels:
+        raise ValueError(
+            "labels=True but the source has no labels; pass (images, labels), a "
+            "dataset of (image, label) pairs, or labels=False"
+        )
+    if has_labels and not labels:
+        ds = ds.map(lambda x, y: x)
+
+    if shuffle:
+        buffer = _MAX_SHUFFLE_BUFFER if size is None else max(1, min(size, _MAX_SHUFFLE_BUFFER))
+        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+
+    transform = _make_transform(scale, binarize, dequantize)
+    random = binarize == "dynamic" or dequantize
+    if random:
+        # Stateless ops with per-batch seeds from a dataset that re-randomizes each
+        # epoch: fresh noise every epoch, yet reproducible for a given seed.
+        seeds = tf.data.Dataset.random(
+            seed=seed, rerandomize_each_iteration=True
+        ).batch(2)
+        ds = tf.data.Dataset.zip((ds, seeds))
+        if labels:
+            ds = ds.map(lambda xy, s: (transform(xy[0], s), xy[1]),
+                        num_parallel_calls=tf.data.AUTOTUNE)
+        else:
+            ds = ds.map(lambda x, s: transform(x, s), num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        if labels:
+            ds = ds.map(lambda x, y: (transform(x, None), y),
+                        num_parallel_calls=tf.data.AUTOTUNE)
+        else:
+            ds = ds.map(lambda x: transform(x, None), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

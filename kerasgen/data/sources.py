@@ -1,0 +1,306 @@
+"""Loading datasets as NumPy arrays: local IDX files first, TFDS only as a fallback.
+
+The lookup for an IDX dataset (``fashion_mnist``, ``mnist``, ``kmnist``, ...) goes
+through the folders of `default_data_dirs`, in order; the first folder holding both
+files of the split (``train-*`` or ``t10k-*``, gzipped or not) wins. Only when no
+folder has them is ``tensorflow_datasets`` imported and asked for the data, unless
+``KERASGEN_OFFLINE=1`` is set. ``digits`` comes from scikit-learn and needs no files.
+"""
+
+import os
+
+import numpy as np
+
+from kerasgen.data.idx import read_idx
+
+IDX_FOLDER_ENV = "KERASGEN_DATA_DIR"
+"""Environment variable naming a folder searched for dataset files."""
+
+OFFLINE_ENV = "KERASGEN_OFFLINE"
+"""Environment variable; when set to 1/true/yes/on, TFDS downloads are not tried."""
+
+SYSTEM_DATA_ROOT = "/usr/share/datasets"
+"""Folder where Debian's ``dataset-*`` packages put their files (searched last)."""
+
+# Debian packages providing a dataset's IDX files, for the error message.
+_DEBIAN_PACKAGES = {"fashion_mnist": "dataset-fashion-mnist"}
+
+# IDX file stems of each split.
+_IDX_STEMS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+_SPLITS = ("train", "test", "all")
+
+_DIGITS_TRAIN = 1500
+_DIGITS_SEED = 0
+
+# In-process cache of loaded arrays; keys include resolved paths, sizes and mtimes.
+_CACHE = {}
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(
+            f"name must be a non-empty dataset name such as 'fashion_mnist' or "
+            f"'digits'; got {name!r}"
+        )
+    return name.strip()
+
+
+def _check_split(split):
+    if split not in _SPLITS:
+        allowed = ", ".join(repr(s) for s in _SPLITS)
+        raise ValueError(f"split must be one of {allowed}; got {split!r}")
+    return split
+
+
+def _folder_name(name):
+    return name.replace("_", "-")
+
+
+def default_data_dirs(name, data_dir=None):
+    """Lists, in search order, the folders `load` looks in for a dataset's files.
+
+    The order is: `data_dir` if given; ``$KERASGEN_DATA_DIR/<folder>`` and
+    ``$KERASGEN_DATA_DIR`` if that variable is set; ``/usr/share/datasets/<folder>``
+    (where Debian's ``dataset-*`` packages install). ``<folder>`` is `name` with
+    underscores turned into dashes, e.g. ``fashion-mnist``.
+
+    Args:
+        name: Dataset name as in TFDS, e.g. ``"fashion_mnist"``.
+        data_dir: Optional folder to search first.
+
+    Returns:
+        A list of folder paths (strings), whether or not they exist; empty for
+        ``"digits"``, which needs no files.
+
+    Example:
+        >>> default_data_dirs("fashion_mnist", data_dir="/data")[0]
+        '/data'
+        >>> default_data_dirs("fashion_mnist")[-1]
+        '/usr/share/datasets/fashion-mnist'
+    """
+    name = _check_name(name)
+    if name == "digits":
+        return []
+    folder = _folder_name(name)
+    dirs = []
+    if data_dir is not None:
+        dirs.append(os.fspath(data_dir))
+    env = os.environ.get(IDX_FOLDER_ENV)
+    if env:
+        dirs += [os.path.join(env, folder), env]
+    dirs.append(os.path.join(SYSTEM_DATA_ROOT, folder))
+    return dirs
+
+
+def _find_file(folder, stem):
+    """Returns the path of `stem` or `stem`.gz in `folder`, or None."""
+    for candidate in (stem, stem + ".gz"):
+        path = os.path.join(folder, candidate)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _locate_idx(name, split, data_dir):
+    """Finds the IDX pair of `split`; returns ((images, labels) paths or None, report)."""
+    image_stem, label_stem = _IDX_STEMS[split]
+    report = []
+    for folder in default_data_dirs(name, data_dir):
+        if not os.path.isdir(folder):
+            report.append(f"{folder}  (no such folder)")
+            continue
+        image_path = _find_file(folder, image_stem)
+        label_path = _find_file(folder, label_stem)
+        if image_path and label_path:
+            return (image_path, label_path), report
+        if image_path or label_path:
+            missing = label_stem if image_path else image_stem
+            report.append(f"{folder}  (has one file but not {missing}[.gz])")
+        else:
+            report.append(f"{folder}  (neither file)")
+    return None, report
+
+
+def _file_key(path):
+    st = os.stat(path)
+    return (os.path.realpath(path), st.st_size, st.st_mtime_ns)
+
+
+def _freeze(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def _load_idx_pair(image_path, label_path):
+    """Reads and checks an IDX image/label pair (cached)."""
+    key = ("idx", _file_key(image_path), _file_key(label_path))
+    if key in _CACHE:
+        return _CACHE[key]
+    images = read_idx(image_path)
+    labels = read_idx(label_path)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4 or images.dtype != np.uint8:
+        raise ValueError(
+            f"IDX file {image_path!r} holds a {images.dtype} array of shape "
+            f"{images.shape}; expected uint8 images of shape (N, H, W) or (N, H, W, C)"
+        )
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"IDX file {label_path!r} holds a {labels.dtype} array of shape "
+            f"{labels.shape}; expected integer labels of shape (N,)"
+        )
+    if len(labels) != len(images):
+        raise ValueError(
+            f"IDX files {image_path!r} and {label_path!r} do not match: "
+            f"{len(images)} images but {len(labels)} labels"
+        )
+    result = _freeze(images, labels.astype(np.int64))
+    _CACHE[key] = result
+    return result
+
+
+def _offline():
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _load_tfds(name, split):
+    """Loads `split` of `name` with tensorflow_datasets (imported here, lazily)."""
+    import tensorflow_datasets as tfds
+
+    images, labels = tfds.as_numpy(
+        tfds.load(name, split=split, batch_size=-1, as_supervised=True)
+    )
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    if images.ndim != 4:
+        raise ValueError(
+            f"TFDS dataset {name!r} gave images of shape {images.shape}; "
+            "expected (N, H, W, C)"
+        )
+    return images.astype(np.uint8, copy=False), np.asarray(labels).astype(np.int64)
+
+
+def _not_found(name, split, report, cause):
+    image_stem, label_stem = _IDX_STEMS[split]
+    lines = [
+        f"Could not load split {split!r} of dataset {name!r}: its files are not on "
+        "this machine and TensorFlow Datasets could not provide it.",
+        f"Looked in these folders, in order, for {image_stem}[.gz] and "
+        f"{label_stem}[.gz]:",
+    ]
+    lines += [f"  {entry}" for entry in report]
+    lines.append("To get the data, do one of:")
+    package = _DEBIAN_PACKAGES.get(name)
+    if package:
+        lines.append(
+            f"  - install Debian's copy: apt-get install -y {package} "
+            f"(puts the files in {os.path.join(SYSTEM_DATA_ROOT, _folder_name(name))})"
+        )
+    lines.append(
+        f"  - put the two IDX files in a folder and set {IDX_FOLDER_ENV}=<folder> "
+        "or pass data_dir=<folder>"
+    )
+    if _offline():
+        lines.append(
+            f"  - unset {OFFLINE_ENV} and allow network access, so that "
+            f"tensorflow_datasets can download {name!r} (not tried: {OFFLINE_ENV} is set)"
+        )
+    else:
+        lines.append(
+            f"  - allow network access, so that tensorflow_datasets can download "
+            f"{name!r} (it failed with {type(cause).__name__}: {cause})"
+        )
+    return FileNotFoundError("\n".join(lines))
+
+
+def _load_digits(split):
+    key = ("digits", split)
+    if key in _CACHE:
+        return _CACHE[key]
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)[..., np.newaxis]
+    labels = bunch.target.astype(np.int64)
+    order = np.random.default_rng(_DIGITS_SEED).permutation(len(images))
+    if split == "train":
+        order = order[:_DIGITS_TRAIN]
+    elif split == "test":
+        order = order[_DIGITS_TRAIN:]
+    result = _freeze(images[order], labels[order])
+    _CACHE[key] = result
+    return result
+
+
+def _load_split(name, split, data_dir):
+    paths, report = _locate_idx(name, split, data_dir)
+    if paths is not None:
+        return _load_idx_pair(*paths)
+    key = ("tfds", name, split)
+    if key in _CACHE:
+        return _CACHE[key]
+    if _offline():
+        raise _not_found(name, split, report, None)
+    try:
+        result = _load_tfds(name, split)
+    except Exception as e:  # any TFDS failure: missing package, no network, ...
+        raise _not_found(name, split, report, e) from e
+    result = _freeze(*result)
+    _CACHE[key] = result
+    return result
+
+
+def load(name, split="train", data_dir=None):
+    """Loads a dataset split as NumPy arrays of uint8 images and int64 labels.
+
+    IDX datasets (``fashion_mnist``, ``mnist``, ...) are read from the first folder
+    of `default_data_dirs` holding both files of the split; only if none does,
+    ``tensorflow_datasets`` is tried (never when ``KERASGEN_OFFLINE=1``), which is
+    also how other TFDS names (``cifar10``, ...) load. ``digits`` is scikit-learn's
+    8x8 digits, values 0..16 mapped to 0..255, split by a fixed permutation into
+    1500 training and 297 test images. Results are cached in-process and returned
+    read-only: copy them before changing them in place.
+
+    Args:
+        name: Dataset name as in TFDS (``"fashion_mnist"``, ``"mnist"``,
+            ``"cifar10"``, ...) or ``"digits"``.
+        split: ``"train"``, ``"test"`` or ``"all"`` (train then test).
+        data_dir: Optional folder searched first for the IDX files.
+
+    Returns:
+        A tuple ``(images, labels)``: uint8 array of shape (N, H, W, C), C being 1
+        for grey images, and int64 array of shape (N,).
+
+    Raises:
+        ValueError: For a bad `name` or `split`, or a corrupted IDX file.
+        FileNotFoundError: If the files are nowhere and TFDS cannot provide them;
+            the message lists the folders searched and how to get the files.
+
+    Example:
+        >>> images, labels = load("digits", split="test")
+        >>> images.shape, images.dtype.name, labels.shape
+        ((297, 8, 8, 1), 'uint8', (297,))
+    """
+    name = _check_name(name)
+    split = _check_split(split)
+    if data_dir is not None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise TypeError(f"data_dir must be a path or None; got {data_dir!r}")
+        if not os.path.isdir(data_dir):
+            raise FileNotFoundError(
+                f"data_dir must be an existing folder; got {os.fspath(data_dir)!r}"
+            )
+    if name == "digits":
+        return _load_digits(split)
+    if split != "all":
+        return _load_split(name, split, data_dir)
+    parts = [_load_split(name, s, data_dir) for s in ("train", "test")]
+    return _freeze(
+        np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    )

@@ -1,0 +1,101 @@
+"""The deterministic autoencoder."""
+
+import keras
+from keras import ops
+
+from kerasgen.models.latent_model import LatentImageModel, build_networks
+
+RECONSTRUCTION_LOSSES = ("bce", "mse")
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class Autoencoder(LatentImageModel):
+    """Autoencoder: a deterministic code z = encoder(x) and its reconstruction.
+
+    Minimises the reconstruction error per pixel: binary cross-entropy on
+    logits ("bce", inputs in [0, 1]) or mean squared error ("mse"). An
+    autoencoder has no prior over codes, so it cannot sample new images; use
+    `VAE` for that.
+
+    Args:
+        image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
+        latent_dim: int, size of the code. Default 32.
+        architecture: "conv" or "dense", for the default networks.
+        loss: "bce" or "mse".
+        filters: tuple of ints, one stride-2 conv stage each; default by size.
+        hidden_dims: tuple of ints, dense layers after the conv stages.
+        encoder, decoder: optional `keras.Model`s replacing the defaults
+            (images to latent_dim values; latents to images).
+        seed: int or None.
+
+    Example:
+
+    ```python
+    import numpy as np, kerasgen
+    x = np.random.rand(256, 28, 28, 1).astype("float32")
+    ae = kerasgen.models.Autoencoder(latent_dim=16, architecture="dense")
+    ae.compile(optimizer="adam")
+    ae.fit(x, batch_size=64, epochs=1, verbose=0)
+    ae.reconstruct(x[:4]).shape  # (4, 28, 28, 1)
+    ```
+    """
+
+    loss_names = ("loss",)
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, architecture="conv", loss="bce",
+                 filters=None, hidden_dims=(256,), encoder=None, decoder=None, seed=None, **kwargs):
+        owner = type(self).__name__
+        if loss not in RECONSTRUCTION_LOSSES:
+            raise ValueError(f"{owner}: loss must be one of {RECONSTRUCTION_LOSSES}; got {loss!r}.")
+        if (encoder is None) != (decoder is None):
+            raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
+        if encoder is None:
+            from kerasgen.training.model import check_image_shape
+
+            image_shape = check_image_shape(image_shape, owner)
+            encoder, decoder = build_networks(
+                image_shape, latent_dim, latent_dim, architecture, filters, hidden_dims, None, owner
+            )
+        self.loss_kind = loss
+        self.architecture = architecture
+        self.filters = None if filters is None else tuple(filters)
+        self.hidden_dims = tuple(hidden_dims)
+        super().__init__(image_shape, latent_dim, encoder, decoder, seed=seed, **kwargs)
+
+    def input_value_range(self):
+        return (0.0, 1.0) if self.loss_kind == "bce" else None
+
+    def _encode_tensor(self, x, one_hot, training):
+        return ops.cast(self.encoder(x, training=training), "float32")
+
+    def _decode_tensor(self, z, one_hot, training):
+        out = ops.cast(self.decoder(z, training=training), "float32")
+        return ops.sigmoid(out) if self.loss_kind == "bce" else out
+
+    def _model_inputs(self, x):
+        """What the encoder sees during training: x itself here."""
+        return x
+
+    def reconstruction_error(self, target, decoder_out):
+        """Mean per-pixel error between target images and raw decoder outputs."""
+        target = ops.cast(target, "float32")
+        decoder_out = ops.cast(decoder_out, "float32")
+        if self.loss_kind == "bce":
+            per_pixel = ops.softplus(decoder_out) - target * decoder_out
+        else:
+            per_pixel = ops.square(decoder_out - target)
+        return ops.mean(per_pixel)
+
+    def compute_losses(self, data, training=False):
+        x, _ = self._unpack(data)
+        out = self.decoder(self.encoder(self._model_inputs(x), training=training), training=training)
+        return {"loss": self.reconstruction_error(x, out)}
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "loss": self.loss_kind,
+            "architecture": self.architecture,
+            "filters": self.filters,
+            "hidden_dims": self.hidden_dims,
+        }

@@ -1,0 +1,85 @@
+"""The denoising autoencoder."""
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from kerasgen.models.autoencoder.autoencoder import Autoencoder
+
+CORRUPTIONS = ("gaussian", "salt_and_pepper", "masking")
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class DenoisingAutoencoder(Autoencoder):
+    """Autoencoder trained to recover clean images from corrupted ones.
+
+    Each training and evaluation step corrupts the batch afresh, encodes the
+    corrupted images and scores the reconstruction against the clean ones.
+
+    Args:
+        corruption: str, "gaussian" (adds N(0, noise_level^2) noise),
+            "salt_and_pepper" (sets a noise_level fraction of pixels to 0 or 1
+            at random; inputs must lie in [0, 1]) or "masking" (sets a
+            noise_level fraction of pixels to 0).
+        noise_level: float > 0: the noise's standard deviation, or the
+            fraction of pixels hit (in (0, 1)).
+        **kwargs: as for `Autoencoder`.
+
+    Example:
+
+    ```python
+    import numpy as np, kerasgen
+    x = np.random.rand(256, 28, 28, 1).astype("float32")
+    dae = kerasgen.models.DenoisingAutoencoder(corruption="masking", noise_level=0.3)
+    dae.compile(optimizer="adam")
+    dae.fit(x, batch_size=64, epochs=1, verbose=0)
+    dae.reconstruct(dae.corrupt(x[:4], seed=0)).shape  # (4, 28, 28, 1)
+    ```
+
+    Reference:
+        Vincent et al. 2008, "Extracting and Composing Robust Features with
+        Denoising Autoencoders".
+    """
+
+    def __init__(self, corruption="gaussian", noise_level=0.3, **kwargs):
+        owner = type(self).__name__
+        if corruption not in CORRUPTIONS:
+            raise ValueError(f"{owner}: corruption must be one of {CORRUPTIONS}; got {corruption!r}.")
+        if not isinstance(noise_level, (int, float)) or noise_level <= 0:
+            raise ValueError(f"{owner}: noise_level must be a number > 0; got {noise_level!r}.")
+        if corruption != "gaussian" and noise_level >= 1:
+            raise ValueError(
+                f"{owner}: noise_level is the fraction of pixels {corruption} hits and must lie "
+                f"in (0, 1); got {noise_level!r}."
+            )
+        self.corruption = corruption
+        self.noise_level = float(noise_level)
+        super().__init__(**kwargs)
+
+    def input_value_range(self):
+        if self.corruption == "salt_and_pepper":
+            return (0.0, 1.0)
+        return super().input_value_range()
+
+    def corrupt_tensor(self, x, seed):
+        x = ops.cast(x, "float32")
+        if self.corruption == "gaussian":
+            return x + self.noise_level * keras.random.normal(ops.shape(x), seed=seed)
+        hit = keras.random.uniform(ops.shape(x), seed=seed) < self.noise_level
+        if self.corruption == "masking":
+            return ops.where(hit, 0.0, x)
+        salt = keras.random.uniform(ops.shape(x), seed=seed) < 0.5
+        return ops.where(hit, ops.where(salt, 1.0, 0.0), x)
+
+    def corrupt(self, x, seed=None):
+        """Corrupts images x (N, H, W, C) as in training; returns a NumPy array."""
+        x = self._check_x(x)
+        rng = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        return ops.convert_to_numpy(self.corrupt_tensor(ops.convert_to_tensor(x), rng))
+
+    def _model_inputs(self, x):
+        return self.corrupt_tensor(x, self.seed_generator)
+
+    def get_config(self):
+        return {**super().get_config(), "corruption": self.corruption, "noise_level": self.noise_level}

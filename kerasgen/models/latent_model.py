@@ -1,0 +1,234 @@
+"""`LatentImageModel`: what autoencoders and VAEs share.
+
+An encoder maps images to latent codes and a decoder maps codes back; this
+base class owns the networks, checks shapes, and gives every such model
+`encode`, `decode`, `reconstruct`, `interpolate` and `traverse` on NumPy
+arrays, in batches.
+"""
+
+import copy
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from kerasgen.models import networks
+from kerasgen.training import GenerativeModel
+from kerasgen.training import checks
+from kerasgen.utils.latent import interpolate_latents
+
+
+class LatentImageModel(GenerativeModel):
+    """Base of models with an encoder and a decoder over images.
+
+    Subclasses define `_encode_tensor(x, one_hot, training)` (images to latent
+    codes, the posterior mean for a VAE) and `_decode_tensor(z, one_hot,
+    training)` (codes to images in data space), plus `compute_losses`.
+
+    Args:
+        image_shape: tuple (H, W, C), C in {1, 3}.
+        latent_dim: int, size of the latent code.
+        encoder, decoder: `keras.Model`s; built by `build_networks` when None.
+        num_classes: int or None; set for class-conditional models, whose
+            networks take a one-hot label as a second input.
+        seed: int or None.
+    """
+
+    def __init__(self, image_shape, latent_dim, encoder, decoder, num_classes=None, seed=None,
+                 **kwargs):
+        super().__init__(image_shape=image_shape, seed=seed, **kwargs)
+        owner = type(self).__name__
+        if not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+            raise ValueError(f"{owner}: latent_dim must be a positive integer; got {latent_dim!r}.")
+        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
+            raise ValueError(f"{owner}: num_classes must be an integer >= 2; got {num_classes!r}.")
+        self.latent_dim = int(latent_dim)
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.encoder = encoder
+        self.decoder = decoder
+        self._check_network_shapes()
+        self.built = True
+
+    # -- networks -----------------------------------------------------------
+
+    def encoder_output_dim(self):
+        return self.latent_dim
+
+    def _check_network_shapes(self):
+        owner = type(self).__name__
+        for net, name in ((self.encoder, "encoder"), (self.decoder, "decoder")):
+            if not isinstance(net, keras.Model):
+                raise TypeError(f"{owner}: {name} must be a keras.Model; got {type(net).__name__}.")
+        x = ops.zeros((1,) + self.image_shape)
+        z = ops.zeros((1, self.latent_dim))
+        out = self.encoder(self._network_inputs(x, self._one_hot(ops.zeros((1,), "int32"))))
+        if tuple(out.shape) != (1, self.encoder_output_dim()):
+            raise ValueError(
+                f"{owner}: the encoder must map images {self.image_shape} to "
+                f"{self.encoder_output_dim()} values; it returns shape {tuple(out.shape)[1:]}."
+            )
+        out = self.decoder(self._network_inputs(z, self._one_hot(ops.zeros((1,), "int32"))))
+        if tuple(out.shape)[1:] != self.image_shape:
+            raise ValueError(
+                f"{owner}: the decoder must map {self.latent_dim} latent values to images "
+                f"{self.image_shape}; it returns shape {tuple(out.shape)[1:]}."
+            )
+
+    def _one_hot(self, labels):
+        if self.num_classes is None:
+            return None
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        return ops.one_hot(labels, self.num_classes)
+
+    @staticmethod
+    def _network_inputs(x, one_hot):
+        return x if one_hot is None else [x, one_hot]
+
+    def _unpack(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is not None and y is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional and needs (images, labels) batches; "
+                "got images alone."
+            )
+        return x, (self._one_hot(y) if self.num_classes is not None else None)
+
+    def call(self, inputs, training=False):
+        if self.num_classes is not None:
+            x, labels = inputs
+            one_hot = self._one_hot(labels)
+        else:
+            x, one_hot = inputs, None
+        z = self._encode_tensor(x, one_hot, training)
+        return self._decode_tensor(z, one_hot, training)
+
+    # -- NumPy-level methods ------------------------------------------------
+
+    def _labels_for(self, labels, n, argument="labels"):
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(f"{type(self).__name__} is not conditional; got {argument}={labels!r}.")
+            return None
+        if labels is not None and np.ndim(labels) == 0:
+            labels = np.full((n,), labels)
+        return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
+                                   argument=argument, owner=type(self).__name__)
+
+    def _map_batches(self, fn, arrays, batch_size):
+        n = len(arrays[0])
+        outputs = []
+        for start in range(0, n, batch_size):
+            chunk = [None if a is None else a[start:start + batch_size] for a in arrays]
+            outputs.append(ops.convert_to_numpy(fn(*chunk)))
+        return np.concatenate(outputs, axis=0)
+
+    def _check_x(self, x, argument="x"):
+        return checks.check_image_batch(
+            x, image_shape=self.image_shape, value_range=self.input_value_range(),
+            argument=argument, owner=type(self).__name__,
+        )
+
+    def encode(self, x, labels=None, batch_size=256):
+        """Latent codes (N, latent_dim) of images x (N, H, W, C); a VAE gives the posterior mean."""
+        x = self._check_x(x)
+        labels = self._labels_for(labels, len(x))
+        return self._map_batches(
+            lambda xb, yb: self._encode_tensor(ops.convert_to_tensor(xb), None if yb is None else self._one_hot(yb), False),
+            [x, labels], batch_size,
+        )
+
+    def decode(self, z, labels=None, batch_size=256):
+        """Images (N, H, W, C) in data space from latent codes z (N, latent_dim)."""
+        z = np.asarray(z, "float32")
+        if z.ndim != 2 or z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"{type(self).__name__}: z must have shape (N, {self.latent_dim}); got {z.shape}."
+            )
+        labels = self._labels_for(labels, len(z))
+        return self._map_batches(
+            lambda zb, yb: self._decode_tensor(ops.convert_to_tensor(zb), None if yb is None else self._one_hot(yb), False),
+            [z, labels], batch_size,
+        )
+
+    def reconstruct(self, x, labels=None, batch_size=256):
+        """decode(encode(x)): reconstructions of images x, shape (N, H, W, C)."""
+        return self.decode(self.encode(x, labels, batch_size), labels, batch_size)
+
+    def interpolate(self, x1, x2, steps=8, method="linear", labels=None):
+        """Decodes `steps` codes on the path from encode(x1) to encode(x2).
+
+        Args:
+            x1, x2: images (H, W, C), or batches (N, H, W, C) of equal size.
+            steps: int >= 2, points on the path, both ends included.
+            method: "linear" or "slerp" (spherical, see `kerasgen.utils.slerp`).
+            labels: class ids for conditional models (one, or one per pair).
+
+        Returns:
+            (steps, H, W, C) for single images, (N, steps, H, W, C) for batches.
+        """
+        single = np.ndim(x1) == 3
+        x1, x2 = (np.asarray(a)[None] if single else np.asarray(a) for a in (x1, x2))
+        z1, z2 = self.encode(x1, labels), self.encode(x2, labels)
+        path = interpolate_latents(z1, z2, steps, method)  # (steps, N, D)
+        n = len(z1)
+        labels = self._labels_for(labels, n)
+        flat_labels = None if labels is None else np.tile(labels, steps)
+        images = self.decode(path.reshape(-1, self.latent_dim), flat_labels)
+        images = images.reshape((steps, n) + self.image_shape).swapaxes(0, 1)
+        return images[0] if single else images
+
+    def traverse(self, x, dim, values, labels=None):
+        """Decodes encode(x) with latent dimension `dim` set to each of `values`.
+
+        Returns (len(values), H, W, C) for one image (H, W, C), or
+        (N, len(values), H, W, C) for a batch.
+        """
+        if not isinstance(dim, (int, np.integer)) or not 0 <= dim < self.latent_dim:
+            raise ValueError(
+                f"{type(self).__name__}: dim must be an integer in [0, {self.latent_dim}); got {dim!r}."
+            )
+        values = np.asarray(values, "float32").reshape(-1)
+        single = np.ndim(x) == 3
+        x = np.asarray(x)[None] if single else np.asarray(x)
+        z = self.encode(x, labels)
+        codes = np.repeat(z[:, None, :], len(values), axis=1)
+        codes[:, :, dim] = values
+        labels = self._labels_for(labels, len(z))
+        images = self.decode(
+            codes.reshape(-1, self.latent_dim),
+            None if labels is None else np.repeat(labels, len(values)),
+        ).reshape((len(z), len(values)) + self.image_shape)
+        return images[0] if single else images
+
+    # -- serialization ------------------------------------------------------
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": self.image_shape,
+            "latent_dim": self.latent_dim,
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # deserialization consumes nested dicts
+        for key in ("encoder", "decoder"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, hidden_dims,
+                   num_classes, owner):
+    """Default (encoder, decoder) pair for `image_shape`."""
+    filters = tuple(filters or networks.default_filters(image_shape))
+    networks.check_architecture(architecture, image_shape, filters, owner)
+    hidden_dims = tuple(hidden_dims)
+    enc = networks.encoder(image_shape, encoder_dim, architecture=architecture, filters=filters,
+                           hidden_dims=hidden_dims, num_classes=num_classes)
+    dec = networks.decoder(latent_dim, image_shape, architecture=architecture, filters=filters,
+                           hidden_dims=hidden_dims[::-1], num_classes=num_classes)
+    return enc, dec

@@ -1,0 +1,307 @@
+"""The variational autoencoder and its ELBO."""
+
+import math
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from kerasgen import losses
+from kerasgen.models.latent_model import LatentImageModel, build_networks
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class VAE(LatentImageModel):
+    """Variational autoencoder with a diagonal Gaussian posterior.
+
+    Trains by maximising the ELBO, log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || p(z)),
+    with the reparameterization z = mean + exp(log_var / 2) * eps, a standard
+    normal prior and the KL term in closed form. `fit()` logs, per image in
+    nats: `reconstruction` (-E_q log p(x|z), one sample), `kl`, and
+    `loss` = reconstruction + beta * kl (the negative ELBO when beta = 1).
+
+    Args:
+        image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
+        latent_dim: int, size of z. Default 16.
+        likelihood: str, the decoder's distribution: "bernoulli" (logits; for
+            binary data, inputs must lie in [0, 1]) or "gaussian".
+        gaussian_std: float > 0, the fixed standard deviation of the Gaussian
+            decoder, or "learned": one trainable scale per channel, as in the
+            sigma-VAE (Rybkin et al. 2021, "Simple and Effective VAE Training
+            with Calibrated Decoders").
+        beta: float >= 0, the weight of the KL term: 1 for the ELBO, > 1 for a
+            beta-VAE (Higgins et al. 2017, "beta-VAE").
+        kl_warmup_steps: int >= 0, training steps over which the KL weight
+            rises linearly from 0 to beta (Bowman et al. 2016, "Generating
+            Sentences from a Continuous Space"). `evaluate()` always uses beta.
+        architecture: "conv" or "dense", for the default networks.
+        filters: tuple of ints, one stride-2 conv stage each; default by size.
+        hidden_dims: tuple of ints, dense layers after the conv stages.
+        encoder: optional `keras.Model`, images to 2 * latent_dim values (the
+            posterior mean, then the log-variance).
+        decoder: optional `keras.Model`, latents to images of `image_shape`
+            (logits for "bernoulli", means for "gaussian").
+        seed: int or None, for the model's random draws.
+
+    Example:
+
+    ```python
+    import numpy as np, keras, kerasgen
+    x = (np.random.rand(256, 28, 28, 1) < 0.3).astype("float32")
+    vae = kerasgen.models.VAE(image_shape=(28, 28, 1), latent_dim=8)
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    vae.fit(x, batch_size=64, epochs=1, verbose=0)
+    vae.evaluate_nll(x[:16], num_samples=50)["bits_per_dim"]
+    ```
+
+    Reference:
+        Kingma and Welling 2014, "Auto-Encoding Variational Bayes".
+    """
+
+    loss_names = ("loss", "reconstruction", "kl")
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=16, likelihood="bernoulli",
+                 gaussian_std=0.1, beta=1.0, kl_warmup_steps=0, architecture="conv",
+                 filters=None, hidden_dims=(256,), encoder=None, decoder=None, num_classes=None,
+                 seed=None, **kwargs):
+        owner = type(self).__name__
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}.")
+        if not (gaussian_std == "learned" or (isinstance(gaussian_std, (int, float)) and gaussian_std > 0)):
+            raise ValueError(
+                f"{owner}: gaussian_std must be a positive number or 'learned'; got {gaussian_std!r}."
+            )
+        if not isinstance(beta, (int, float)) or beta < 0 or not math.isfinite(beta):
+            raise ValueError(f"{owner}: beta must be a finite number >= 0; got {beta!r}.")
+        if not isinstance(kl_warmup_steps, (int, np.integer)) or kl_warmup_steps < 0:
+            raise ValueError(
+                f"{owner}: kl_warmup_steps must be an integer >= 0; got {kl_warmup_steps!r}."
+            )
+        if (encoder is None) != (decoder is None):
+            raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
+        if encoder is None:
+            from kerasgen.training.model import check_image_shape
+
+            image_shape = check_image_shape(image_shape, owner)
+            encoder, decoder = build_networks(
+                image_shape, 2 * latent_dim, latent_dim, architecture, filters, hidden_dims,
+                num_classes, owner,
+            )
+        self.likelihood = likelihood
+        self.gaussian_std = gaussian_std
+        self.beta = float(beta)
+        self.kl_warmup_steps = int(kl_warmup_steps)
+        self.architecture = architecture
+        self.filters = None if filters is None else tuple(filters)
+        self.hidden_dims = tuple(hidden_dims)
+        super().__init__(image_shape, latent_dim, encoder, decoder, num_classes=num_classes,
+                         seed=seed, **kwargs)
+        channels = self.image_shape[-1]
+        if gaussian_std == "learned":
+            self.log_scale = self.add_weight(shape=(channels,), initializer="zeros", name="log_scale")
+        self.training_steps = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="training_steps"
+        )
+
+    def encoder_output_dim(self):
+        return 2 * self.latent_dim
+
+    def input_value_range(self):
+        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    # -- the model ----------------------------------------------------------
+
+    def posterior(self, x, one_hot=None, training=False):
+        """(mean, log_var) of q(z | x), tensors (N, latent_dim)."""
+        h = ops.cast(self.encoder(self._network_inputs(x, one_hot), training=training), "float32")
+        return h[:, : self.latent_dim], h[:, self.latent_dim:]
+
+    def _encode_tensor(self, x, one_hot, training):
+        return self.posterior(x, one_hot, training)[0]
+
+    def _decoder_log_scale(self):
+        if self.gaussian_std == "learned":
+            return self.log_scale
+        return ops.convert_to_tensor(math.log(self.gaussian_std), "float32")
+
+    def _decode_tensor(self, z, one_hot, training):
+        out = ops.cast(self.decoder(self._network_inputs(z, one_hot), training=training), "float32")
+        return ops.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+    def _log_px_given_z(self, x, decoder_out):
+        if self.likelihood == "bernoulli":
+            return losses.bernoulli_log_prob(x, decoder_out)
+        return losses.gaussian_log_prob(x, decoder_out, self._decoder_log_scale())
+
+    def compute_losses(self, data, training=False):
+        x, one_hot = self._unpack(data)
+        mean, log_var = self.posterior(x, one_hot, training)
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        z = mean + ops.exp(0.5 * log_var) * eps
+        out = self.decoder(self._network_inputs(z, one_hot), training=training)
+        reconstruction = -ops.mean(self._log_px_given_z(x, out))
+        kl = ops.mean(losses.gaussian_kl(mean, log_var))
+        beta = self.beta
+        if training and self.kl_warmup_steps:
+            self.training_steps.assign_add(1.0)
+            beta = beta * ops.minimum(1.0, self.training_steps / self.kl_warmup_steps)
+        return {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}
+
+    # -- sampling and likelihood --------------------------------------------
+
+    def sample(self, n, labels=None, seed=None, mean=True, batch_size=256):
+        """Draws n images: z ~ N(0, I), then the decoder's mean (mean=True) or a draw of p(x|z).
+
+        Args:
+            n: int, images to draw.
+            labels: class ids (one, or n) for conditional models.
+            seed: int for a repeatable draw, or None to use the model's seed generator.
+            mean: bool; the Bernoulli decoder's mean is the pixel probabilities.
+
+        Returns:
+            NumPy array (n, H, W, C).
+        """
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
+        rng = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        z = ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=rng))
+        images = self.decode(z, labels, batch_size)
+        if mean:
+            return images
+        if self.likelihood == "bernoulli":
+            u = ops.convert_to_numpy(keras.random.uniform(images.shape, seed=rng))
+            return (u < images).astype("float32")
+        noise = ops.convert_to_numpy(keras.random.normal(images.shape, seed=rng))
+        return images + np.exp(ops.convert_to_numpy(self._decoder_log_scale())) * noise
+
+    def log_likelihood(self, x, labels=None, num_samples=1000, batch_size=None, seed=None,
+                       verbose="auto"):
+        """Importance-weighted estimate of log p(x) per image, in nats.
+
+        log p(x) ~= log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x).
+        K = 1 is the ELBO; the bound tightens as K grows (Burda et al. 2016,
+        "Importance Weighted Autoencoders"). The K draws come from a NumPy
+        generator, so a given seed gives the same estimate on every backend.
+
+        Args:
+            x: images (N, H, W, C).
+            labels: class ids, for conditional models.
+            num_samples: int K >= 1.
+            batch_size: images per compiled step; default max(1, 8192 // K).
+            seed: int for a repeatable estimate, or None (drawn from NumPy's
+                global generator, which `keras.utils.set_random_seed` seeds).
+            verbose: 0, 1 or "auto" (a progress bar when the work is long).
+
+        Returns:
+            NumPy array (N,) of log p(x) estimates.
+        """
+        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
+            raise ValueError(
+                f"{type(self).__name__}: num_samples must be an integer >= 1; got {num_samples!r}."
+            )
+        x = self._check_x(x)
+        labels = self._labels_for(labels, len(x))
+        rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)
+        batch_size = batch_size or max(1, 8192 // num_samples)
+        chunk = max(batch_size, (1 << 20) // (num_samples * self.latent_dim))
+        if verbose == "auto":
+            verbose = 1 if len(x) * num_samples >= 1_000_000 else 0
+        bar = keras.utils.Progbar(len(x), unit_name="image") if verbose else None
+        estimator = self.__dict__.get("_importance_weights")
+        if estimator is None:
+            estimator = _ImportanceWeights(self)
+            # Kept out of Keras' tracking: not a sub-layer, not saved.
+            object.__setattr__(self, "_importance_weights", estimator)
+        result = []
+        for start in range(0, len(x), chunk):
+            xb = x[start:start + chunk]
+            eps = rng.standard_normal((len(xb), num_samples, self.latent_dim), dtype="float32")
+            inputs = [xb, eps] if labels is None else [xb, eps, labels[start:start + chunk]]
+            log_w = estimator.predict(inputs, batch_size=batch_size, verbose=0).astype("float64")
+            peak = log_w.max(axis=1)
+            result.append(peak + np.log(np.mean(np.exp(log_w - peak[:, None]), axis=1)))
+            if bar:
+                bar.update(start + len(xb))
+        return np.concatenate(result)
+
+    def log_importance_weights(self, x, eps, one_hot=None):
+        """log p(x|z) + log p(z) - log q(z|x) for z = mean + std * eps.
+
+        Args:
+            x: tensor (B, H, W, C).
+            eps: tensor (B, K, latent_dim) of standard normal draws.
+            one_hot: tensor (B, num_classes) for conditional models.
+
+        Returns:
+            tensor (B, K).
+        """
+        mean, log_var = self.posterior(x, one_hot)
+        b, k = ops.shape(eps)[0], ops.shape(eps)[1]
+        z = mean[:, None] + ops.exp(0.5 * log_var)[:, None] * ops.cast(eps, "float32")  # (B, K, D)
+        flat_z = ops.reshape(z, (-1, self.latent_dim))
+        x_rep = ops.reshape(ops.repeat(x[:, None], k, axis=1), (-1,) + self.image_shape)
+        oh = None if one_hot is None else ops.reshape(ops.repeat(one_hot[:, None], k, axis=1), (-1, self.num_classes))
+        out = self.decoder(self._network_inputs(flat_z, oh), training=False)
+        log_px = ops.reshape(self._log_px_given_z(x_rep, out), (b, k))
+        # (z - mean)^2 / var = eps^2, so log q needs no division.
+        eps = ops.cast(eps, "float32")
+        log_pz = -0.5 * ops.sum(ops.square(z) + _LOG_2PI, axis=-1)
+        log_qz = -0.5 * ops.sum(ops.square(eps) + log_var[:, None] + _LOG_2PI, axis=-1)
+        return log_px + log_pz - log_qz
+
+    def evaluate_nll(self, x, labels=None, num_samples=1000, batch_size=None, seed=None,
+                     data_scale=None, verbose="auto"):
+        """Test negative log-likelihood: nats per image and bits per dimension.
+
+        Args:
+            x, labels, num_samples, batch_size, seed, verbose: as in `log_likelihood`.
+            data_scale: passed to `kerasgen.losses.bits_per_dim`. None means 1
+                for the Bernoulli decoder (binary data) and 256 for the
+                Gaussian one (8-bit data scaled to [0, 1], dequantized).
+
+        Returns:
+            dict with `nll_nats` (mean over images), `nll_nats_stderr`,
+            `bits_per_dim`, `num_samples`, `num_images` and `likelihood`.
+        """
+        ll = self.log_likelihood(x, labels, num_samples, batch_size, seed, verbose)
+        if data_scale is None:
+            data_scale = 1.0 if self.likelihood == "bernoulli" else 256.0
+        nll = float(-ll.mean())
+        dims = int(np.prod(self.image_shape))
+        return {
+            "nll_nats": nll,
+            "nll_nats_stderr": float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float("nan"),
+            "bits_per_dim": float(losses.bits_per_dim(nll, dims, data_scale)),
+            "num_samples": int(num_samples),
+            "num_images": int(len(ll)),
+            "likelihood": self.likelihood,
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "likelihood": self.likelihood,
+            "gaussian_std": self.gaussian_std,
+            "beta": self.beta,
+            "kl_warmup_steps": self.kl_warmup_steps,
+            "architecture": self.architecture,
+            "filters": self.filters,
+            "hidden_dims": self.hidden_dims,
+        }
+
+
+class _ImportanceWeights(keras.Model):
+    """Wraps `VAE.log_importance_weights` so `predict()` compiles it on any backend."""
+
+    def __init__(self, vae):
+        super().__init__(name="importance_weights")
+        self.vae = vae
+
+    def call(self, inputs):
+        x, eps = inputs[0], inputs[1]
+        one_hot = self.vae._one_hot(inputs[2]) if len(inputs) > 2 else None
+        return self.vae.log_importance_weights(x, eps, one_hot)

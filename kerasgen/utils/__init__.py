@@ -1,0 +1,6 @@
+"""Small helpers shared by the models, examples and tests."""
+
+from kerasgen.utils.images import image_grid, save_image_grid
+from kerasgen.utils.latent import interpolate_latents, slerp
+
+__all__ = ["image_grid", "interpolate_latents", "save_image_grid", "slerp"]

@@ -1,0 +1,66 @@
+"""Image grids as NumPy arrays and PNG files."""
+
+import os
+
+import numpy as np
+
+
+def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0)):
+    """Tiles images (N, H, W, C) into one uint8 image, row by row.
+
+    Args:
+        images: array (N, H, W, C) with C in {1, 3}, or (R, K, H, W, C) for
+            R rows of K images.
+        rows: int or None; None makes the grid as square as it can be.
+        padding: int, pixels of white between images.
+        value_range: (low, high) mapped to 0..255. Values outside it raise an
+            error rather than being clipped.
+
+    Returns:
+        uint8 array (rows*(H+p)+p, cols*(W+p)+p, C).
+    """
+    images = np.asarray(images, "float32")
+    if images.ndim == 5:
+        rows = images.shape[0]
+        images = images.reshape((-1,) + images.shape[2:])
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"images must have shape (N, H, W, C) with C in {{1, 3}}; got {images.shape}."
+        )
+    low, high = value_range
+    lo, hi = float(images.min()), float(images.max())
+    tolerance = 1e-4 * (high - low)
+    if lo < low - tolerance or hi > high + tolerance:
+        raise ValueError(
+            f"images have values in [{lo:g}, {hi:g}], outside value_range [{low:g}, {high:g}]."
+        )
+    n, h, w, c = images.shape
+    rows = rows or int(np.floor(np.sqrt(n)))
+    cols = int(np.ceil(n / rows))
+    grid = np.full((rows * (h + padding) + padding, cols * (w + padding) + padding, c), 255, "uint8")
+    scaled = np.rint((np.clip(images, low, high) - low) / (high - low) * 255).astype("uint8")
+    for i in range(n):
+        r, k = divmod(i, cols)
+        top, left = padding + r * (h + padding), padding + k * (w + padding)
+        grid[top:top + h, left:left + w] = scaled[i]
+    return grid
+
+
+def save_image_grid(images, path, rows=None, padding=1, value_range=(0.0, 1.0), scale=1,
+                    overwrite=True):
+    """Writes `image_grid(images, ...)` as a PNG at `path`; returns the path.
+
+    Args:
+        scale: int, each pixel becomes a scale x scale block (for small images).
+        overwrite: bool; if False an existing file raises FileExistsError.
+    """
+    from PIL import Image
+
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
+    grid = image_grid(images, rows=rows, padding=padding, value_range=value_range)
+    if scale > 1:
+        grid = np.kron(grid, np.ones((scale, scale, 1), "uint8"))
+    mode = "L" if grid.shape[-1] == 1 else "RGB"
+    Image.fromarray(grid[..., 0] if mode == "L" else grid, mode=mode).save(path)
+    return path

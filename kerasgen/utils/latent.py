@@ -1,0 +1,57 @@
+"""Paths through latent space: linear and spherical interpolation."""
+
+import numpy as np
+
+METHODS = ("linear", "slerp")
+
+
+def slerp(z1, z2, t):
+    """Spherical interpolation between z1 and z2 (last axis) at fractions t.
+
+    Follows the great circle between the two directions while the norm moves
+    linearly; falls back to the straight line where the two are (anti)parallel.
+    Reference: White 2016, "Sampling Generative Networks".
+
+    Args:
+        z1, z2: arrays (..., D).
+        t: array (T,) of fractions in [0, 1].
+
+    Returns:
+        Array (T, ..., D).
+
+    Example:
+
+    ```python
+    slerp(np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.5]))
+    # [[0.7071, 0.7071]]
+    ```
+    """
+    z1, z2 = np.asarray(z1, "float64"), np.asarray(z2, "float64")
+    t = np.asarray(t, "float64").reshape((-1,) + (1,) * z1.ndim)
+    n1 = np.linalg.norm(z1, axis=-1, keepdims=True)
+    n2 = np.linalg.norm(z2, axis=-1, keepdims=True)
+    u1, u2 = z1 / np.maximum(n1, 1e-12), z2 / np.maximum(n2, 1e-12)
+    omega = np.arccos(np.clip(np.sum(u1 * u2, axis=-1, keepdims=True), -1.0, 1.0))
+    sin = np.sin(omega)
+    safe = sin > 1e-6
+    w1 = np.where(safe, np.sin((1 - t) * omega) / np.where(safe, sin, 1.0), 1 - t)
+    w2 = np.where(safe, np.sin(t * omega) / np.where(safe, sin, 1.0), t)
+    direction = w1 * u1 + w2 * u2
+    direction /= np.maximum(np.linalg.norm(direction, axis=-1, keepdims=True), 1e-12)
+    return (direction * ((1 - t) * n1 + t * n2)).astype("float32")
+
+
+def interpolate_latents(z1, z2, steps, method="linear"):
+    """`steps` latents from z1 to z2 inclusive, shape (steps, ..., D)."""
+    if not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2; got {steps!r}.")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
+    z1, z2 = np.asarray(z1, "float32"), np.asarray(z2, "float32")
+    if z1.shape != z2.shape:
+        raise ValueError(f"the two endpoints differ in shape: {z1.shape} and {z2.shape}.")
+    t = np.linspace(0.0, 1.0, steps)
+    if method == "slerp":
+        return slerp(z1, z2, t)
+    t = t.reshape((-1,) + (1,) * z1.ndim).astype("float32")
+    return (1 - t) * z1 + t * z2

@@ -39,8 +39,7 @@ class LatentImageModel(GenerativeModel):
                  **kwargs):
         super().__init__(image_shape=image_shape, seed=seed, **kwargs)
         owner = type(self).__name__
-        if not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-            raise ValueError(f"{owner}: latent_dim must be a positive integer; got {latent_dim!r}.")
+        check_latent_dim(latent_dim, owner)
         if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
             raise ValueError(f"{owner}: num_classes must be an integer >= 2; got {num_classes!r}.")
         self.latent_dim = int(latent_dim)
@@ -224,6 +223,7 @@ class LatentImageModel(GenerativeModel):
 def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, hidden_dims,
                    num_classes, owner):
     """Default (encoder, decoder) pair for `image_shape`."""
+    check_latent_dim(latent_dim, owner)
     filters = tuple(filters or networks.default_filters(image_shape))
     networks.check_architecture(architecture, image_shape, filters, owner)
     hidden_dims = tuple(hidden_dims)
@@ -232,3 +232,8 @@ def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, 
     dec = networks.decoder(latent_dim, image_shape, architecture=architecture, filters=filters,
                            hidden_dims=hidden_dims[::-1], num_classes=num_classes)
     return enc, dec
+
+
+def check_latent_dim(latent_dim, owner):
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+        raise ValueError(f"{owner}: latent_dim must be a positive integer; got {latent_dim!r}.")

@@ -169,6 +169,9 @@ class GenerativeModel(StepMixin, keras.Model):
                 validation_data = (vx,) if vy is None else (vx, vy)
             else:
                 validation_data, _ = self._checked_inputs(validation_data, None, "validation_data")
+        if checks.is_tf_dataset(x):
+            # A tf.data pipeline shuffles itself; Keras would only warn.
+            kwargs.setdefault("shuffle", False)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
             callbacks.append(StopOnNonFiniteLoss())

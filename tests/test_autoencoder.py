@@ -1,0 +1,74 @@
+"""Autoencoder and DenoisingAutoencoder."""
+
+import numpy as np
+import pytest
+
+import keras
+
+from kerasgen.models import Autoencoder, DenoisingAutoencoder
+from tests.helpers import run_model_test
+
+SHAPE = (8, 8, 1)
+
+
+@pytest.mark.parametrize("architecture,loss", [("conv", "bce"), ("dense", "mse")])
+def test_autoencoder_trains_and_round_trips(digits, tmp_path, architecture, loss):
+    (x, _), _ = digits
+    ae = Autoencoder(image_shape=SHAPE, latent_dim=8, architecture=architecture, loss=loss,
+                     filters=(8, 16), hidden_dims=(64,))
+    run_model_test(ae, x, outputs=lambda m: m.reconstruct(x[:6]), tmp_path=tmp_path, epochs=5)
+    codes = ae.encode(x[:10])
+    assert codes.shape == (10, 8)
+    recon = ae.reconstruct(x[:10])
+    assert recon.shape == (10,) + SHAPE
+    if loss == "bce":
+        assert 0 <= recon.min() and recon.max() <= 1
+
+
+@pytest.mark.parametrize("corruption,level", [("gaussian", 0.4), ("salt_and_pepper", 0.3), ("masking", 0.5)])
+def test_denoising_autoencoder_beats_the_identity_on_corrupted_inputs(digits, tmp_path, corruption, level):
+    (x, _), (x_test, _) = digits
+    dae = DenoisingAutoencoder(corruption=corruption, noise_level=level, image_shape=SHAPE,
+                               latent_dim=16, architecture="dense", loss="mse", hidden_dims=(128,))
+    run_model_test(dae, x, outputs=lambda m: m.reconstruct(x[:6]), tmp_path=tmp_path, epochs=25)
+    noisy = dae.corrupt(x_test, seed=0)
+    assert not np.allclose(noisy, x_test)
+    identity_error = np.mean((noisy - x_test) ** 2)
+    denoised_error = np.mean((dae.reconstruct(noisy) - x_test) ** 2)
+    assert denoised_error < 0.7 * identity_error, (denoised_error, identity_error)
+
+
+def test_corruptions_do_what_they_say(digits):
+    (x, _), _ = digits
+    x = x[:200]
+    for corruption, level in [("masking", 0.3), ("salt_and_pepper", 0.3)]:
+        dae = DenoisingAutoencoder(corruption=corruption, noise_level=level, image_shape=SHAPE,
+                                   architecture="dense", hidden_dims=(16,))
+        noisy = dae.corrupt(x, seed=1)
+        changed = noisy != x
+        if corruption == "masking":
+            assert np.all(noisy[changed] == 0)
+        else:
+            assert set(np.unique(noisy[changed])) <= {0.0, 1.0}
+        # Pixels strictly inside (0, 1) change whenever they are hit.
+        inside = (x > 0) & (x < 1)
+        assert np.mean(changed[inside]) == pytest.approx(level, abs=0.03)
+        np.testing.assert_array_equal(dae.corrupt(x, seed=1), noisy)
+    dae = DenoisingAutoencoder(corruption="gaussian", noise_level=0.2, image_shape=SHAPE,
+                               architecture="dense", hidden_dims=(16,), loss="mse")
+    residual = dae.corrupt(x, seed=2) - x
+    assert residual.std() == pytest.approx(0.2, rel=0.05)
+
+
+def test_autoencoder_has_no_sampler():
+    ae = Autoencoder(image_shape=SHAPE, architecture="dense", hidden_dims=(16,))
+    assert not hasattr(ae, "sample")
+
+
+def test_custom_networks_are_used_and_checked():
+    encoder = keras.Sequential([keras.Input(SHAPE), keras.layers.Flatten(), keras.layers.Dense(3)])
+    decoder = keras.Sequential([keras.Input((3,)), keras.layers.Dense(64), keras.layers.Reshape(SHAPE)])
+    ae = Autoencoder(image_shape=SHAPE, latent_dim=3, encoder=encoder, decoder=decoder)
+    assert ae.encoder is encoder
+    with pytest.raises(ValueError, match=r"encoder must map images \(8, 8, 1\) to 5 values; it returns shape \(3,\)"):
+        Autoencoder(image_shape=SHAPE, latent_dim=5, encoder=encoder, decoder=decoder)

@@ -3,6 +3,7 @@
 # files from Debian, a virtual environment in .venv, kerasgen and all three
 # Keras backends. Safe to run again: what is already there is kept.
 set -euo pipefail
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 cd "$(dirname "$0")/.."
 
 venv="${KERASGEN_VENV:-.venv}"

@@ -75,13 +75,18 @@ def decoder(latent_dim, image_shape, *, architecture="conv", filters=None, hidde
     for units in hidden_dims:
         x = layers.Dense(units, activation="relu")(x)
     if architecture == "conv":
+        # Mirror of the encoder: a conv at each resolution from the coarsest
+        # up, the widest at the bottom; the image comes from one conv at full
+        # size, after the last upsampling (keeps the costly full-size stage thin).
         factor = 2 ** len(filters)
         widths = filters[::-1]
         x = layers.Dense((height // factor) * (width // factor) * widths[0], activation="relu")(x)
         x = layers.Reshape((height // factor, width // factor, widths[0]))(x)
-        for f in widths:
-            x = layers.UpSampling2D(2)(x)
+        for i, f in enumerate(widths):
+            if i:
+                x = layers.UpSampling2D(2)(x)
             x = layers.Conv2D(f, 3, padding="same", activation="relu")(x)
+        x = layers.UpSampling2D(2)(x)
         outputs = layers.Conv2D(channels, 3, padding="same", name="outputs")(x)
     else:
         x = layers.Dense(height * width * channels, name="outputs")(x)

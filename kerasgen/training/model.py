@@ -151,9 +151,11 @@ class GenerativeModel(StepMixin, keras.Model):
             ), y
         if isinstance(x, keras.utils.PyDataset):
             def check(batch, index):
-                images, labels = (batch[0], batch[1] if len(batch) > 1 else None) if isinstance(batch, tuple) else (batch, None)
-                images, labels = self._check_arrays(images, labels, f"{argument} (batch {index})")
-                return images if labels is None and not isinstance(batch, tuple) else (images, labels) + tuple(batch[2:])
+                if not isinstance(batch, (tuple, list)):
+                    return self._check_arrays(batch, None, f"{argument} (batch {index})")[0]
+                labels = batch[1] if len(batch) > 1 else None
+                images, labels = self._check_arrays(batch[0], labels, f"{argument} (batch {index})")
+                return (images,) + ((labels,) if len(batch) > 1 else ()) + tuple(batch[2:])
 
             return checks.CheckedPyDataset(x, check), y
         return x, y

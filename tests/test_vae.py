@@ -182,3 +182,28 @@ def test_fit_accepts_tf_data_and_py_dataset(binary_digits):
 
     history = vae.fit(Batches(), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("image_shape,filters", [((28, 28, 1), (32, 64)), ((32, 32, 3), (32, 64, 128))])
+def test_default_architectures_for_mnist_and_cifar_shapes(image_shape, filters):
+    vae = VAE(image_shape=image_shape)
+    strided = [l for l in vae.encoder.layers if isinstance(l, keras.layers.Conv2D)]
+    assert [l.filters for l in strided] == list(filters)
+    assert vae.decoder.output.shape[1:] == image_shape
+    x = np.random.default_rng(0).random((32,) + image_shape).astype("float32")
+    vae.compile(optimizer="adam")
+    history = vae.fit(x, batch_size=16, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert vae.sample(2, seed=0).shape == (2,) + image_shape
+
+
+def test_eager_and_compiled_steps_agree(binary_digits):
+    (x, _), _ = binary_digits
+    results = []
+    for run_eagerly in (False, True):
+        keras.utils.set_random_seed(5)
+        vae = small_vae(architecture="dense")
+        vae.compile(optimizer=keras.optimizers.SGD(0.01), run_eagerly=run_eagerly)
+        vae.fit(x[:128], batch_size=64, epochs=1, shuffle=False, verbose=0)
+        results.append(vae.encode(x[:8]))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-4, atol=1e-5)

@@ -1,0 +1,36 @@
+"""Every `Example:` in a public docstring runs."""
+
+import inspect
+import math
+import re
+
+import numpy as np
+import pytest
+
+import keras
+import kerasgen
+
+PUBLIC = [
+    kerasgen.models.Autoencoder,
+    kerasgen.models.DenoisingAutoencoder,
+    kerasgen.models.VAE,
+    kerasgen.models.ConditionalVAE,
+    kerasgen.training.OptimizerSet,
+    kerasgen.losses.gaussian_kl,
+    kerasgen.losses.bits_per_dim,
+    kerasgen.utils.slerp,
+]
+
+
+def examples(obj):
+    doc = inspect.getdoc(obj) or ""
+    return re.findall(r"Example:\s*```python\n(.*?)```", doc, flags=re.S)
+
+
+@pytest.mark.parametrize("obj", PUBLIC, ids=lambda o: o.__name__)
+def test_docstring_example_runs(obj):
+    blocks = examples(obj)
+    assert blocks, f"{obj.__name__} has no Example: block"
+    namespace = {"np": np, "keras": keras, "kerasgen": kerasgen, "math": math, obj.__name__: obj}
+    for block in blocks:
+        exec(compile(block, f"<{obj.__name__} example>", "exec"), namespace)

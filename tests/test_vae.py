@@ -207,3 +207,9 @@ def test_eager_and_compiled_steps_agree(binary_digits):
         vae.fit(x[:128], batch_size=64, epochs=1, shuffle=False, verbose=0)
         results.append(vae.encode(x[:8]))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-4, atol=1e-5)
+
+
+def test_nll_of_non_binary_data_under_a_bernoulli_decoder_warns(trained_vae, digits):
+    _, (x_test, _) = digits
+    with pytest.warns(UserWarning, match="x is not binary"):
+        trained_vae.evaluate_nll(x_test[:8], num_samples=2, seed=0)

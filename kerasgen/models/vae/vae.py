@@ -1,6 +1,7 @@
 """The variational autoencoder and its ELBO."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -267,6 +268,15 @@ class VAE(LatentImageModel):
             dict with `nll_nats` (mean over images), `nll_nats_stderr`,
             `bits_per_dim`, `num_samples`, `num_images` and `likelihood`.
         """
+        if self.likelihood == "bernoulli":
+            values = np.asarray(x)
+            if not np.all((values == 0) | (values == 1)):
+                warnings.warn(
+                    "evaluate_nll: x is not binary, and a Bernoulli decoder's log-probability of "
+                    "values between 0 and 1 is not a likelihood; binarize the images (e.g. "
+                    "kerasgen.data.pipeline(..., binarize='static')) for an NLL that means one.",
+                    stacklevel=2,
+                )
         ll = self.log_likelihood(x, labels, num_samples, batch_size, seed, verbose)
         if data_scale is None:
             data_scale = 1.0 if self.likelihood == "bernoulli" else 256.0

@@ -73,21 +73,18 @@ class OptimizerSet(keras.optimizers.Optimizer):
         )
 
     def get_config(self):
-        config = super().get_config()
-        config["optimizers"] = {
-            k: keras.saving.serialize_keras_object(v) for k, v in self._members.items()
+        # The set has no hyperparameters of its own; its members carry theirs.
+        return {
+            "name": self.name,
+            "optimizers": {
+                k: keras.saving.serialize_keras_object(v) for k, v in self._members.items()
+            },
         }
-        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
         optimizers = {
             k: keras.saving.deserialize_keras_object(v, custom_objects=custom_objects)
-            for k, v in config.pop("optimizers").items()
+            for k, v in config["optimizers"].items()
         }
-        for key in ("learning_rate", "weight_decay", "clipnorm", "global_clipnorm",
-                    "clipvalue", "use_ema", "ema_momentum", "ema_overwrite_frequency",
-                    "loss_scale_factor", "gradient_accumulation_steps"):
-            config.pop(key, None)
-        return cls(optimizers, **config)
+        return cls(optimizers, name=config.get("name", "optimizer_set"))

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kerasgen.models.latent_model import LatentImageModel, build_networks
+from kerasgen.training.model import check_image_shape
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
 
@@ -50,8 +51,6 @@ class Autoencoder(LatentImageModel):
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
         if encoder is None:
-            from kerasgen.training.model import check_image_shape
-
             image_shape = check_image_shape(image_shape, owner)
             encoder, decoder = build_networks(
                 image_shape, latent_dim, latent_dim, architecture, filters, hidden_dims, None, owner

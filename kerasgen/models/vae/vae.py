@@ -10,6 +10,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.latent_model import LatentImageModel, build_networks
+from kerasgen.training.model import check_image_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -85,8 +86,6 @@ class VAE(LatentImageModel):
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
         if encoder is None:
-            from kerasgen.training.model import check_image_shape
-
             image_shape = check_image_shape(image_shape, owner)
             encoder, decoder = build_networks(
                 image_shape, 2 * latent_dim, latent_dim, architecture, filters, hidden_dims,

@@ -7,10 +7,21 @@
   float32 batches as a `tf.data.Dataset`, usable by Keras under every backend.
 - `check_images(dataset, ...)`: fail loudly on NaN, out-of-range values or a
   wrong image shape.
+- `gaussian_mixture_ring(n, ...)`, `ring_centers(...)`: the 2-D ring of Gaussians
+  for mode-collapse experiments.
 """
 
 from kerasgen.data.checks import check_images
 from kerasgen.data.pipelines import pipeline
 from kerasgen.data.sources import IDX_FOLDER_ENV, default_data_dirs, load
+from kerasgen.data.toy import gaussian_mixture_ring, ring_centers
 
-__all__ = ["IDX_FOLDER_ENV", "check_images", "default_data_dirs", "load", "pipeline"]
+__all__ = [
+    "IDX_FOLDER_ENV",
+    "check_images",
+    "default_data_dirs",
+    "gaussian_mixture_ring",
+    "load",
+    "pipeline",
+    "ring_centers",
+]

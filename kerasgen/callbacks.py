@@ -1,0 +1,179 @@
+"""Callbacks for watching a generative model learn."""
+
+import math
+import numbers
+import os
+
+import numpy as np
+
+import keras
+
+from kerasgen.utils import save_image_grid
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves a PNG grid of `model.sample(...)` every n epochs, from the same latents each time.
+
+    At the end of every `every_n_epochs`-th epoch it calls
+    `model.sample(num_images, seed=seed)` (adding `labels=labels` when labels
+    are given) and writes the images with `kerasgen.utils.save_image_grid`. An
+    integer seed makes the model draw the same latent batch every time, so the
+    grids show one fixed set of z across epochs.
+
+    A file that existed before training is never replaced unless
+    `overwrite=True`: the targets are checked before the first epoch runs, and
+    `FileExistsError` names the first one found. Parent folders are created.
+
+    Args:
+        path: str or path-like, where to write. May contain `{epoch}`, the
+            1-based epoch, with an optional format spec (`"grid_{epoch:03d}.png"`);
+            other braces must be doubled. Without `{epoch}` the same file is
+            rewritten at each save, which needs `overwrite=True`.
+        every_n_epochs: int >= 1.
+        num_images: int >= 1, images per grid.
+        seed: int, or None to use the model's own seed generator (a new batch
+            of latents each time, and the model's random stream advances).
+        labels: None, one class id, or `num_images` class ids, for
+            conditional models.
+        rows: int >= 1, or None for a grid as square as it can be.
+        value_range: (low, high) of the sampled images, mapped to black and
+            white. Values outside it raise rather than being clipped: use
+            (-1, 1) for a generator with a tanh output.
+        scale: int >= 1, each pixel becomes a scale x scale block.
+        overwrite: bool, whether existing files may be replaced.
+
+    Attributes:
+        written: list of the paths written, in order, across `fit` calls.
+
+    Example:
+
+    ```python
+    import os, tempfile
+    import numpy as np, keras, kerasgen
+    from kerasgen.callbacks import SampleGrid
+    x = (np.random.rand(64, 8, 8, 1) < 0.5).astype("float32")
+    vae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense",
+                              hidden_dims=(16,))
+    vae.compile(optimizer="adam")
+    folder = tempfile.mkdtemp()
+    grid = SampleGrid(os.path.join(folder, "epoch_{epoch:02d}.png"), num_images=16)
+    vae.fit(x, batch_size=32, epochs=2, verbose=0, callbacks=[grid])
+    [os.path.basename(p) for p in grid.written]  # ['epoch_01.png', 'epoch_02.png']
+    ```
+    """
+
+    def __init__(self, path, every_n_epochs=1, num_images=64, seed=0, labels=None, rows=None,
+                 value_range=(0.0, 1.0), scale=2, overwrite=False):
+        super().__init__()
+        owner = "SampleGrid"
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{owner}: path must be a str or path-like; got {path!r}.")
+        path = os.fspath(path)
+        try:
+            first, second = path.format(epoch=1), path.format(epoch=2)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"{owner}: path may contain only the field {{epoch}} (write other braces as "
+                f"{{{{ and }}}}); got {path!r}, which fails to format: {error!r}."
+            ) from None
+        self.per_epoch = first != second
+        if not self.per_epoch and not overwrite:
+            raise ValueError(
+                f"{owner}: path {path!r} has no {{epoch}} field, so every save would replace the "
+                "last one; add {epoch} (e.g. 'grid_{epoch:03d}.png') or pass overwrite=True."
+            )
+        if not _is_int(every_n_epochs) or every_n_epochs < 1:
+            raise ValueError(f"{owner}: every_n_epochs must be an integer >= 1; got {every_n_epochs!r}.")
+        if not _is_int(num_images) or num_images < 1:
+            raise ValueError(f"{owner}: num_images must be an integer >= 1; got {num_images!r}.")
+        if seed is not None and not _is_int(seed):
+            raise ValueError(f"{owner}: seed must be an integer or None; got {seed!r}.")
+        if labels is not None:
+            shape = np.shape(labels)
+            if len(shape) > 1 or (len(shape) == 1 and shape[0] != num_images):
+                raise ValueError(
+                    f"{owner}: labels must be one class id or {num_images} of them (num_images); "
+                    f"got shape {shape}."
+                )
+        if rows is not None and (not _is_int(rows) or rows < 1):
+            raise ValueError(f"{owner}: rows must be an integer >= 1 or None; got {rows!r}.")
+        ok = (
+            isinstance(value_range, (tuple, list))
+            and len(value_range) == 2
+            and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in value_range)
+            and value_range[0] < value_range[1]
+        )
+        if not ok:
+            raise ValueError(
+                f"{owner}: value_range must be a pair (low, high) of finite numbers with "
+                f"low < high; got {value_range!r}."
+            )
+        if not _is_int(scale) or scale < 1:
+            raise ValueError(f"{owner}: scale must be an integer >= 1; got {scale!r}.")
+        if not isinstance(overwrite, bool):
+            raise ValueError(f"{owner}: overwrite must be True or False; got {overwrite!r}.")
+        self.path = path
+        self.every_n_epochs = int(every_n_epochs)
+        self.num_images = int(num_images)
+        self.seed = None if seed is None else int(seed)
+        self.labels = labels
+        self.rows = rows
+        self.value_range = (float(value_range[0]), float(value_range[1]))
+        self.scale = int(scale)
+        self.overwrite = overwrite
+        self.written = []
+        self._checked = False
+
+    def path_for_epoch(self, epoch):
+        """The file written after `epoch` (0-based, as Keras counts) ends."""
+        return self.path.format(epoch=epoch + 1)
+
+    def on_train_begin(self, logs=None):
+        if not callable(getattr(self.model, "sample", None)):
+            raise TypeError(
+                f"SampleGrid needs a model with a sample(n, seed=...) method; "
+                f"{type(self.model).__name__} has none."
+            )
+        self._checked = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # Checked at the first epoch rather than in on_train_begin because only
+        # here is the starting epoch known (fit(initial_epoch=...) resumes), so
+        # grids of earlier epochs from the run being resumed are left alone.
+        # Nothing has trained or been written yet.
+        if self._checked:
+            return
+        self._checked = True
+        if self.overwrite:
+            return
+        last = (self.params or {}).get("epochs") or epoch + 1
+        for e in range(epoch, last):
+            if (e + 1) % self.every_n_epochs == 0 and os.path.exists(self.path_for_epoch(e)):
+                raise FileExistsError(
+                    f"SampleGrid: {self.path_for_epoch(e)} exists and would be replaced at "
+                    f"epoch {e + 1}; choose another path or pass overwrite=True."
+                )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        kwargs = {} if self.labels is None else {"labels": self.labels}
+        images = self.model.sample(self.num_images, seed=self.seed, **kwargs)
+        path = self.path_for_epoch(epoch)
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        try:
+            save_image_grid(images, path, rows=self.rows, value_range=self.value_range,
+                            scale=self.scale, overwrite=self.overwrite)
+        except ValueError as error:
+            raise ValueError(
+                f"SampleGrid at epoch {epoch + 1}: {error} Pass the sampler's range as "
+                "value_range, e.g. (-1, 1) for a tanh generator."
+            ) from error
+        self.written.append(path)

@@ -1,0 +1,6 @@
+"""Layers for generative models, in the Keras layer style and `keras.ops` only."""
+
+from kerasgen.layers.conditional_batch_normalization import ConditionalBatchNormalization
+from kerasgen.layers.spectral_normalization import SpectralNormalization
+
+__all__ = ["ConditionalBatchNormalization", "SpectralNormalization"]

@@ -3,6 +3,7 @@
 __version__ = "0.1.0.dev0"
 
 from kerasgen import backend  # noqa: E402  (selects the backend module once)
-from kerasgen import data, losses, models, training, utils  # noqa: E402
+from kerasgen import callbacks, data, losses, metrics, training, utils  # noqa: E402
+from kerasgen import layers, models  # noqa: E402
 
-__all__ = ["backend", "data", "losses", "models", "training", "utils"]
+__all__ = ["backend", "callbacks", "data", "layers", "losses", "metrics", "models", "training", "utils"]

@@ -15,9 +15,14 @@ PUBLIC = [
     kerasgen.models.DenoisingAutoencoder,
     kerasgen.models.VAE,
     kerasgen.models.ConditionalVAE,
+    kerasgen.models.GAN,
+    kerasgen.models.DCGAN,
+    kerasgen.models.ConditionalGAN,
+    kerasgen.models.WGANGP,
     kerasgen.training.OptimizerSet,
     kerasgen.losses.gaussian_kl,
     kerasgen.losses.bits_per_dim,
+    kerasgen.losses.discriminator_loss,
     kerasgen.utils.slerp,
 ]
 

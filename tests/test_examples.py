@@ -55,3 +55,23 @@ def test_vae_example_writes_pictures_and_measured_metrics(tmp_path):
     with pytest.raises(SystemExit, match="already holds"):
         example.main(argv)
     assert (out / "metrics.json").read_bytes() == before
+
+
+@needs_fashion_mnist
+@pytest.mark.parametrize("model", ["dcgan", "conditional"])
+def test_gan_example_writes_grids_and_class_coverage(tmp_path, model):
+    example = load_example("gan_fashion_mnist")
+    out = tmp_path / model
+    argv = ["--model", model, "--out", str(out), "--epochs", "2", "--train-images", "256",
+            "--base-filters", "8", "--latent-dim", "16", "--classifier-images", "4096",
+            "--classifier-epochs", "1", "--num-samples", "200", "--verbose", "0"]
+    metrics = example.main(argv)
+    assert sorted(p.name for p in out.glob("samples_epoch*.png")) == ["samples_epoch001.png", "samples_epoch002.png"]
+    expected = {"interpolation.png", "metrics.json", "gan.keras"} | ({"class_grid.png"} if model == "conditional" else set())
+    assert expected <= {p.name for p in out.iterdir()}
+    coverage = metrics["class_coverage"]
+    assert sum(coverage["histogram"]) == 200 and 1 <= coverage["classes_reached"] <= 10
+    assert metrics["classifier_test_accuracy"] > 0.7  # the classifier itself is real
+    assert json.loads((out / "metrics.json").read_text())["class_coverage"]["histogram"] == coverage["histogram"]
+    with pytest.raises(SystemExit, match="already holds"):
+        example.main(argv)

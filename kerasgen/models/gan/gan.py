@@ -1,0 +1,352 @@
+"""The generative adversarial network: alternating updates of D and G."""
+
+import copy
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from kerasgen import losses
+from kerasgen.models.gan import networks
+from kerasgen.training import GenerativeModel, OptimizationGroup
+from kerasgen.training import checks
+from kerasgen.utils.latent import interpolate_latents
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class GAN(GenerativeModel):
+    """Generator G(z) and discriminator D(x) trained by alternating updates.
+
+    Each training step updates D `discriminator_steps` times on the real batch
+    and fresh generated ones, then G once, each with its own optimizer (given
+    to `compile`). `fit()` logs `d_loss`, `g_loss`, and `d_real` / `d_fake`:
+    the mean of D(x) and D(G(z)) (probabilities for the logit losses, raw
+    scores otherwise).
+
+    Args:
+        data_shape: tuple, the shape of one sample: (H, W, C) images with C in
+            {1, 3}, or (D,) vectors. Default (28, 28, 1).
+        latent_dim: int, size of z ~ N(0, I). Default 64.
+        loss: str, the generator's loss (and the matching discriminator
+            loss): "non_saturating" (default), "minimax" (the saturating
+            original), "hinge" or "least_squares"; see `kerasgen.losses`.
+        discriminator_steps: int >= 1, D updates per G update (k in
+            Goodfellow et al. 2014, Algorithm 1).
+        spectral_norm: bool, spectral normalization on every layer of the
+            default discriminator (Miyato et al. 2018).
+        hidden_dims: tuple of ints, the default MLPs' hidden layers.
+        value_range: (low, high) of the data, or None. Default: (-1, 1) for
+            images (the default generator ends in tanh), None for vectors.
+        generator, discriminator: optional `keras.Model`s replacing the
+            defaults: z (N, latent_dim) -> samples (N, *data_shape); samples ->
+            scores (N, 1).
+        seed: int or None.
+
+    Example:
+
+    ```python
+    import keras, kerasgen
+    x, _ = kerasgen.data.gaussian_mixture_ring(1024, seed=0)
+    gan = kerasgen.models.GAN(data_shape=(2,), latent_dim=8)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    gan.fit(x, batch_size=128, epochs=1, verbose=0)
+    gan.sample(5, seed=0).shape  # (5, 2)
+    ```
+
+    Reference:
+        Goodfellow et al. 2014, "Generative Adversarial Nets".
+    """
+
+    loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    default_loss = "non_saturating"
+    allowed_losses = ("minimax", "non_saturating", "hinge", "least_squares")
+    default_architecture = "mlp"
+    discriminator_batch_norm = True
+
+    def __init__(self, data_shape=(28, 28, 1), latent_dim=64, loss=None, discriminator_steps=1,
+                 spectral_norm=False, architecture=None, base_filters=64, hidden_dims=(128, 128),
+                 value_range="auto", generator=None, discriminator=None, num_classes=None, seed=None,
+                 **kwargs):
+        owner = type(self).__name__
+        loss = loss or self.default_loss
+        if loss not in self.allowed_losses:
+            raise ValueError(f"{owner}: loss must be one of {self.allowed_losses}; got {loss!r}.")
+        architecture = architecture or self.default_architecture
+        if architecture not in ("mlp", "dcgan", "auto"):
+            raise ValueError(f"{owner}: architecture must be 'mlp', 'dcgan' or 'auto'; got {architecture!r}.")
+        if isinstance(discriminator_steps, bool) or not isinstance(discriminator_steps, (int, np.integer)) \
+                or discriminator_steps < 1:
+            raise ValueError(
+                f"{owner}: discriminator_steps must be an integer >= 1; got {discriminator_steps!r}."
+            )
+        if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
+            raise ValueError(f"{owner}: latent_dim must be a positive integer; got {latent_dim!r}.")
+        data_shape = tuple(int(d) for d in data_shape)
+        is_image = len(data_shape) == 3
+        if not is_image and len(data_shape) != 1:
+            raise ValueError(
+                f"{owner}: data_shape must be (H, W, C) for images or (D,) for vectors; got {data_shape}."
+            )
+        super().__init__(image_shape=data_shape if is_image else None, seed=seed, **kwargs)
+        if (generator is None) != (discriminator is None):
+            raise ValueError(f"{owner}: pass both generator and discriminator, or neither.")
+        self.data_shape = data_shape
+        self.latent_dim = int(latent_dim)
+        self.loss_kind = loss
+        self.discriminator_steps = int(discriminator_steps)
+        self.spectral_norm = bool(spectral_norm)
+        self.hidden_dims = tuple(hidden_dims)
+        self.base_filters = int(base_filters)
+        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
+            raise ValueError(f"{owner}: num_classes must be an integer >= 2; got {num_classes!r}.")
+        self.num_classes = None if num_classes is None else int(num_classes)
+        if architecture == "auto":
+            architecture = "dcgan" if is_image and data_shape[0] in networks.DCGAN_SIZES \
+                and data_shape[0] == data_shape[1] else "mlp"
+        if architecture == "dcgan" and generator is None:
+            networks.check_dcgan_shape(data_shape, owner)
+        self.architecture = architecture
+        if value_range == "auto":
+            value_range = (-1.0, 1.0) if is_image else None
+        self.value_range = None if value_range is None else tuple(float(v) for v in value_range)
+        if generator is None:
+            generator, discriminator = self.build_networks()
+        self.generator = generator
+        self.discriminator = discriminator
+        self._check_networks()
+        self.built = True
+
+    # -- networks -----------------------------------------------------------
+
+    def build_networks(self):
+        """The default (generator, discriminator) for `architecture`."""
+        if self.architecture == "dcgan":
+            return (
+                networks.dcgan_generator(self.latent_dim, self.data_shape, self.base_filters,
+                                         num_classes=self.num_classes),
+                networks.dcgan_discriminator(self.data_shape, self.base_filters,
+                                             num_classes=self.num_classes,
+                                             spectral_norm=self.spectral_norm,
+                                             batch_norm=self.discriminator_batch_norm),
+            )
+        is_image = len(self.data_shape) == 3
+        generator = networks.mlp_generator(
+            self.latent_dim, self.data_shape, self.hidden_dims,
+            output_activation="tanh" if is_image else None, num_classes=self.num_classes)
+        discriminator = networks.mlp_discriminator(
+            self.data_shape, self.hidden_dims, num_classes=self.num_classes,
+            spectral_norm=self.spectral_norm)
+        return generator, discriminator
+
+    def _check_networks(self):
+        owner = type(self).__name__
+        labels = ops.zeros((2,), "int32")
+        fake = self._generate(ops.zeros((2, self.latent_dim)), labels, training=False)
+        if tuple(fake.shape)[1:] != self.data_shape:
+            raise ValueError(
+                f"{owner}: the generator must map {self.latent_dim} latent values to samples of "
+                f"shape {self.data_shape}; it returns {tuple(fake.shape)[1:]}."
+            )
+        score = self._discriminate(fake, labels, training=False)
+        if int(np.prod(tuple(score.shape)[1:])) != 1:
+            raise ValueError(
+                f"{owner}: the discriminator must return one score per sample; it returns shape "
+                f"{tuple(score.shape)[1:]}."
+            )
+
+    def _generate(self, z, labels, training):
+        inputs = z if self.num_classes is None else [z, labels]
+        return self.generator(inputs, training=training)
+
+    def _discriminate(self, x, labels, training):
+        inputs = x if self.num_classes is None else [x, labels]
+        return ops.reshape(ops.cast(self.discriminator(inputs, training=training), "float32"), (-1,))
+
+    def input_value_range(self):
+        return self.value_range
+
+    # -- the objective ------------------------------------------------------
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Compiles with one optimizer for D and one for G.
+
+        Args:
+            d_optimizer, g_optimizer: `keras.optimizers.Optimizer`s or names.
+                Default: Adam(2e-4, beta_1=0.5) each (Radford et al. 2016).
+            **kwargs: passed to `keras.Model.compile` (`run_eagerly`,
+                `jit_compile`, `steps_per_execution`).
+        """
+        self.compile_optimizer_set({
+            "discriminator": d_optimizer or self.default_optimizer(),
+            "generator": g_optimizer or self.default_optimizer(),
+        }, **kwargs)
+
+    def default_optimizer(self):
+        return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    def _unpack(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is not None:
+            if y is None:
+                raise ValueError(f"{type(self).__name__} needs (samples, labels) batches; got samples alone.")
+            y = ops.reshape(ops.cast(y, "int32"), (-1,))
+        return x, y
+
+    def _latents(self, x):
+        return keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.seed_generator)
+
+    def discriminator_losses(self, x, labels, training):
+        """(loss, logs) of one discriminator update on the real batch x."""
+        fake = self._generate(self._latents(x), labels, training)
+        real_score = self._discriminate(x, labels, training)
+        fake_score = self._discriminate(fake, labels, training)
+        loss = losses.discriminator_loss(self.loss_kind, real_score, fake_score)
+        logs = {
+            "d_loss": loss,
+            "d_real": ops.mean(losses.discriminator_probability(self.loss_kind, real_score)),
+            "d_fake": ops.mean(losses.discriminator_probability(self.loss_kind, fake_score)),
+        }
+        return loss, logs
+
+    def generator_losses(self, x, labels, training):
+        fake_score = self._discriminate(self._generate(self._latents(x), labels, training), labels, training)
+        loss = losses.generator_loss(self.loss_kind, fake_score)
+        return loss, {"g_loss": loss}
+
+    def optimization_groups(self):
+        def d_step(data):
+            return self.discriminator_losses(*self._unpack(data), training=True)
+
+        def g_step(data):
+            return self.generator_losses(*self._unpack(data), training=True)
+
+        groups = [
+            OptimizationGroup("discriminator", self.discriminator.trainable_variables,
+                              self.optimizer["discriminator"], d_step, self.discriminator_steps),
+            OptimizationGroup("generator", self.generator.trainable_variables,
+                              self.optimizer["generator"], g_step),
+        ]
+        # A frozen network (trainable=False) has no update to make.
+        return [g for g in groups if g.variables]
+
+    def compute_losses(self, data, training=False):
+        x, labels = self._unpack(data)
+        _, logs = self.discriminator_losses(x, labels, training)
+        _, g_logs = self.generator_losses(x, labels, training)
+        return {**logs, **g_logs}
+
+    def call(self, inputs, training=False):
+        """G(z), or G(z, labels) for conditional models given [z, labels]."""
+        if self.num_classes is None:
+            return self._generate(inputs, None, training)
+        z, labels = inputs
+        return self._generate(z, ops.reshape(ops.cast(labels, "int32"), (-1,)), training)
+
+    # -- inputs -------------------------------------------------------------
+
+    def _checked_inputs(self, x, y, argument="x"):
+        if self.image_shape is None and x is not None and checks.is_array_like(x):
+            x = np.asarray(x)
+            if x.shape[1:] != self.data_shape or x.ndim != len(self.data_shape) + 1:
+                raise ValueError(
+                    f"{type(self).__name__}: {argument} must have shape (N, "
+                    f"{', '.join(map(str, self.data_shape))}); got {x.shape}."
+                )
+            if not np.all(np.isfinite(x)):
+                raise ValueError(f"{type(self).__name__}: {argument} contains NaN or Inf.")
+            if self.num_classes is not None:
+                y = checks.check_labels(y, num_classes=self.num_classes, num_examples=len(x),
+                                        owner=type(self).__name__)
+            return x.astype("float32"), y
+        return super()._checked_inputs(x, y, argument)
+
+    def _labels_for(self, labels, n):
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(f"{type(self).__name__} is not conditional; got labels={labels!r}.")
+            return None
+        if labels is not None and np.ndim(labels) == 0:
+            labels = np.full((n,), labels)
+        if labels is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional: pass labels, one class id in "
+                f"[0, {self.num_classes}) or one per sample."
+            )
+        return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
+                                   argument="labels", owner=type(self).__name__)
+
+    # -- sampling and latent tools -----------------------------------------
+
+    def latents(self, n, seed=None):
+        """n latent vectors z ~ N(0, I) as a NumPy array; a given seed repeats them."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
+        rng = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
+        return ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=rng))
+
+    def generate(self, z, labels=None, batch_size=256):
+        """G(z) for latents z (N, latent_dim), as a NumPy array (N, *data_shape)."""
+        z = np.asarray(z, "float32")
+        if z.ndim != 2 or z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"{type(self).__name__}: z must have shape (N, {self.latent_dim}); got {z.shape}."
+            )
+        labels = self._labels_for(labels, len(z))
+        out = []
+        for start in range(0, len(z), batch_size):
+            yb = None if labels is None else ops.convert_to_tensor(labels[start:start + batch_size])
+            out.append(ops.convert_to_numpy(self._generate(ops.convert_to_tensor(z[start:start + batch_size]), yb, False)))
+        return np.concatenate(out)
+
+    def sample(self, n, labels=None, seed=None, batch_size=256):
+        """n generated samples (NumPy). A fixed seed gives the same latent batch every call."""
+        return self.generate(self.latents(n, seed), labels, batch_size)
+
+    def interpolate(self, z1, z2, steps=8, method="slerp", labels=None):
+        """Generates along the path from z1 to z2 (linear or spherical).
+
+        Args:
+            z1, z2: latents (latent_dim,) or batches (N, latent_dim).
+            steps: int >= 2, both ends included.
+            method: "slerp" (default: stays where N(0, I) has its mass) or "linear".
+            labels: class ids for conditional models (one, or one per pair).
+
+        Returns:
+            (steps, *data_shape) for single latents, (N, steps, *data_shape) for batches.
+        """
+        single = np.ndim(z1) == 1
+        z1, z2 = (np.atleast_2d(np.asarray(z, "float32")) for z in (z1, z2))
+        path = interpolate_latents(z1, z2, steps, method)  # (steps, N, D)
+        n = len(z1)
+        labels = self._labels_for(labels, n)
+        flat_labels = None if labels is None else np.tile(labels, steps)
+        out = self.generate(path.reshape(-1, self.latent_dim), flat_labels)
+        out = out.reshape((steps, n) + self.data_shape).swapaxes(0, 1)
+        return out[0] if single else out
+
+    # -- serialization ------------------------------------------------------
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "data_shape": self.data_shape,
+            "latent_dim": self.latent_dim,
+            "loss": self.loss_kind,
+            "discriminator_steps": self.discriminator_steps,
+            "spectral_norm": self.spectral_norm,
+            "architecture": self.architecture,
+            "base_filters": self.base_filters,
+            "hidden_dims": self.hidden_dims,
+            "value_range": self.value_range,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # deserialization consumes nested dicts
+        for key in ("generator", "discriminator"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

@@ -24,6 +24,7 @@ PUBLIC = [
     kerasgen.losses.bits_per_dim,
     kerasgen.losses.discriminator_loss,
     kerasgen.utils.slerp,
+    kerasgen.utils.latent_arithmetic,
 ]
 
 

@@ -246,3 +246,12 @@ def test_bad_inputs_name_the_value():
     gan.compile()
     with pytest.raises(ValueError, match=r"x must have shape \(N, 2\); got \(8, 3\)"):
         gan.fit(np.zeros((8, 3), "float32"), verbose=0)
+
+
+def test_latent_arithmetic_on_gan_latents(ring_gan):
+    groups = [ring_gan.latents(k + 3, seed=k) for k in range(3)]
+    expected_z = groups[0].mean(0) - groups[1].mean(0) + groups[2].mean(0)
+    got = ring_gan.latent_arithmetic([groups[0], groups[2]], [groups[1]])
+    np.testing.assert_allclose(got, ring_gan.generate(expected_z[None])[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="latents must have 8 values; got 3"):
+        ring_gan.latent_arithmetic([np.zeros((2, 3))])

@@ -213,3 +213,10 @@ def test_nll_of_non_binary_data_under_a_bernoulli_decoder_warns(trained_vae, dig
     _, (x_test, _) = digits
     with pytest.warns(UserWarning, match="x is not binary"):
         trained_vae.evaluate_nll(x_test[:8], num_samples=2, seed=0)
+
+
+def test_latent_arithmetic_on_vae_codes(trained_vae, binary_digits):
+    (x, y), _ = binary_digits
+    a, b, c = x[y == 1][:20], x[y == 7][:20], x[y == 4][:20]
+    z = trained_vae.encode(a).mean(0) - trained_vae.encode(b).mean(0) + trained_vae.encode(c).mean(0)
+    np.testing.assert_allclose(trained_vae.latent_arithmetic([a, c], [b]), trained_vae.decode(z[None])[0], atol=1e-5)

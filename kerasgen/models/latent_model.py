@@ -16,7 +16,7 @@ from keras import ops
 from kerasgen.models import networks
 from kerasgen.training import GenerativeModel
 from kerasgen.training import checks
-from kerasgen.utils.latent import interpolate_latents
+from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
 class LatentImageModel(GenerativeModel):
@@ -199,6 +199,19 @@ class LatentImageModel(GenerativeModel):
             None if labels is None else np.repeat(labels, len(values)),
         ).reshape((len(z), len(values)) + self.image_shape)
         return images[0] if single else images
+
+    def latent_arithmetic(self, add, subtract=(), labels=None):
+        """Decodes mean(encode(a)) - mean(encode(b)) + ... for groups of images.
+
+        Args:
+            add, subtract: lists of image batches (N_i, H, W, C).
+            labels: for conditional models, the class id of the decoded image.
+
+        Returns:
+            One image (H, W, C).
+        """
+        codes = latent_arithmetic([self.encode(g) for g in add], [self.encode(g) for g in subtract])
+        return self.decode(codes[None], None if labels is None else [labels])[0]
 
     # -- serialization ------------------------------------------------------
 

@@ -55,3 +55,36 @@ def interpolate_latents(z1, z2, steps, method="linear"):
         return slerp(z1, z2, t)
     t = t.reshape((-1,) + (1,) * z1.ndim).astype("float32")
     return (1 - t) * z1 + t * z2
+
+
+def latent_arithmetic(add, subtract=()):
+    """Vector arithmetic on groups of latents: sum of means of `add` minus those of `subtract`.
+
+    The classic example is mean(z of class a) - mean(z of class b) + mean(z of
+    class c) (Radford et al. 2016, Section 6.3): averaging each group first
+    makes the result far more stable than single vectors.
+
+    Args:
+        add: list of arrays (N_i, D) (or single vectors (D,)), added.
+        subtract: list of arrays (M_j, D), subtracted.
+
+    Returns:
+        Array (D,).
+
+    Example:
+
+    ```python
+    latent_arithmetic([np.ones((3, 2)), np.array([0.0, 2.0])], [np.zeros((5, 2))])  # [1., 3.]
+    ```
+    """
+    groups = [(np.atleast_2d(np.asarray(g, "float32")), 1.0) for g in add]
+    groups += [(np.atleast_2d(np.asarray(g, "float32")), -1.0) for g in subtract]
+    if not any(sign > 0 for _, sign in groups):
+        raise ValueError("latent_arithmetic needs at least one group to add; got none.")
+    widths = {g.shape[-1] for g, _ in groups}
+    if len(widths) != 1 or any(g.ndim != 2 or len(g) == 0 for g, _ in groups):
+        raise ValueError(
+            "latent_arithmetic: every group must be a non-empty (N, D) array with the same D; "
+            f"got shapes {[g.shape for g, _ in groups]}."
+        )
+    return sum(sign * g.mean(axis=0) for g, sign in groups).astype("float32")

@@ -11,7 +11,7 @@ from kerasgen import losses
 from kerasgen.models.gan import networks
 from kerasgen.training import GenerativeModel, OptimizationGroup
 from kerasgen.training import checks
-from kerasgen.utils.latent import interpolate_latents
+from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -324,6 +324,22 @@ class GAN(GenerativeModel):
         out = self.generate(path.reshape(-1, self.latent_dim), flat_labels)
         out = out.reshape((steps, n) + self.data_shape).swapaxes(0, 1)
         return out[0] if single else out
+
+    def latent_arithmetic(self, add, subtract=(), labels=None):
+        """Generates from mean(z_a) - mean(z_b) + ... for groups of latents.
+
+        For example, with z_a the latents of samples a classifier calls
+        "sneaker", z_b "sandal" and z_c "ankle boot" (Radford et al. 2016).
+
+        Returns:
+            One sample of `data_shape`.
+        """
+        z = latent_arithmetic(add, subtract)
+        if z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"{type(self).__name__}: latents must have {self.latent_dim} values; got {z.shape[-1]}."
+            )
+        return self.generate(z[None], None if labels is None else [labels])[0]
 
     # -- serialization ------------------------------------------------------
 

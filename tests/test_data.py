@@ -108,7 +108,8 @@ def digits():
 
 def test_public_api():
     assert sorted(kerasgen.data.__all__) == sorted(
-        ["IDX_FOLDER_ENV", "check_images", "default_data_dirs", "load", "pipeline"])
+        ["IDX_FOLDER_ENV", "check_images", "default_data_dirs", "gaussian_mixture_ring", "load",
+         "pipeline", "ring_centers"])
     assert IDX_FOLDER_ENV == "KERASGEN_DATA_DIR"
 
 

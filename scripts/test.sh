@@ -12,7 +12,7 @@ for backend in $backends; do
   echo "=== tests under KERAS_BACKEND=$backend"
   log=$(mktemp)
   start=$(date +%s)
-  KERAS_BACKEND=$backend "$py" -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$log"
+  KERAS_BACKEND=$backend "$py" -m pytest -q -p no:cacheprovider --durations=10 "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   last=$(grep -E '[0-9]+ (passed|failed|error)' "$log" | tail -n 1)
   p=$(echo "$last" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)

@@ -2,8 +2,10 @@
 
 Writes to --out: samples_epoch001.png, ... (a fixed latent batch, every epoch;
 for the conditional GAN, ten per class, one class per row), class_grid.png
-(conditional: each row one latent, each column one class), interpolation.png
-(spherical interpolation between latents), metrics.json and gan.keras.
+(conditional: each row one latent, each column one class),
+class_interpolation.png (conditional: one latent per row while the class
+weights move from one class to another), interpolation.png (spherical
+interpolation between latents), metrics.json and gan.keras.
 
 Class coverage: a small CNN classifier is trained on Fashion-MNIST here and
 labels 1,000 generated images; metrics.json holds its test accuracy, the class
@@ -74,7 +76,7 @@ def train_classifier(x, y, x_test, y_test, epochs, seed):
 def main(argv=None):
     args = parse_args(argv)
     out = args.out or f"outputs/{args.model}_fashion_mnist"
-    final = ["class_grid.png", "interpolation.png", "metrics.json", "gan.keras"]
+    final = ["class_grid.png", "class_interpolation.png", "interpolation.png", "metrics.json", "gan.keras"]
     clash = [n for n in final if os.path.exists(os.path.join(out, n))]
     if clash and not args.overwrite:
         raise SystemExit(f"error: {out} already holds {', '.join(clash)}; pass --overwrite or another --out.")
@@ -112,6 +114,9 @@ def main(argv=None):
         rows = np.repeat(z, 10, axis=0)
         save_image_grid(to_unit(gan.generate(rows, labels=np.tile(np.arange(10), 8))),
                         os.path.join(out, "class_grid.png"), rows=8, scale=2)
+        pairs = [(0, 9), (1, 3), (5, 7), (2, 4), (8, 6)]  # t-shirt->boot, trouser->dress, ...
+        morphs = np.stack([gan.interpolate_classes(z[i], a, b, steps=10) for i, (a, b) in enumerate(pairs)])
+        save_image_grid(to_unit(morphs), os.path.join(out, "class_interpolation.png"), scale=2)
     path = gan.interpolate(z[:4], z[4:], steps=10, labels=np.array([0, 1, 7, 8]) if conditional else None)
     save_image_grid(to_unit(path), os.path.join(out, "interpolation.png"), scale=2)
     gan.save(os.path.join(out, "gan.keras"))

@@ -67,7 +67,9 @@ def test_gan_example_writes_grids_and_class_coverage(tmp_path, model):
             "--classifier-epochs", "1", "--num-samples", "200", "--verbose", "0"]
     metrics = example.main(argv)
     assert sorted(p.name for p in out.glob("samples_epoch*.png")) == ["samples_epoch001.png", "samples_epoch002.png"]
-    expected = {"interpolation.png", "metrics.json", "gan.keras"} | ({"class_grid.png"} if model == "conditional" else set())
+    expected = {"interpolation.png", "metrics.json", "gan.keras"}
+    if model == "conditional":
+        expected |= {"class_grid.png", "class_interpolation.png"}
     assert expected <= {p.name for p in out.iterdir()}
     coverage = metrics["class_coverage"]
     assert sum(coverage["histogram"]) == 200 and 1 <= coverage["classes_reached"] <= 10

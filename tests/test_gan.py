@@ -199,7 +199,7 @@ def test_conditional_dcgan_uses_conditional_batch_norm_and_projection():
     cgan = ConditionalGAN(num_classes=10, data_shape=(28, 28, 1), latent_dim=8, base_filters=4)
     names = {type(l).__name__ for l in cgan.generator.layers}
     assert "ConditionalBatchNormalization" in names and "BatchNormalization" not in names
-    assert any(isinstance(l, keras.layers.Embedding) for l in cgan.discriminator.layers)
+    assert any(l.name == "class_embedding" for l in cgan.discriminator.layers)
     x = np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32")
     cgan.compile()
     cgan.fit(x, np.arange(32) % 10, batch_size=16, epochs=1, verbose=0)
@@ -255,3 +255,21 @@ def test_latent_arithmetic_on_gan_latents(ring_gan):
     np.testing.assert_allclose(got, ring_gan.generate(expected_z[None])[0], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="latents must have 8 values; got 3"):
         ring_gan.latent_arithmetic([np.zeros((2, 3))])
+
+
+def test_class_weights_and_class_interpolation():
+    cgan = ConditionalGAN(num_classes=4, data_shape=(28, 28, 1), latent_dim=8, base_filters=4)
+    cgan.compile()
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    cgan.fit(x, np.arange(16) % 4, batch_size=8, epochs=1, verbose=0)
+    z = cgan.latents(3, seed=1)
+    # One-hot weights are the same as class ids.
+    np.testing.assert_allclose(cgan.generate(z, labels=np.eye(4)[[0, 2, 3]]), cgan.generate(z, labels=[0, 2, 3]),
+                               rtol=1e-5, atol=1e-6)
+    path = cgan.interpolate_classes(z, 1, 3, steps=5)
+    assert path.shape == (3, 5, 28, 28, 1)
+    np.testing.assert_allclose(path[:, 0], cgan.generate(z, labels=1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(path[:, -1], cgan.generate(z, labels=3), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(path[:, 2], path[:, 0]) and not np.allclose(path[:, 2], path[:, -1])
+    with pytest.raises(ValueError, match=r"class weights must be 3 rows of 4 non-negative values summing to 1"):
+        cgan.generate(z, labels=np.full((3, 4), 0.5))

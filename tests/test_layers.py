@@ -374,7 +374,7 @@ def test_cbn_bad_arguments_and_inputs():
     x = np.zeros((4, 3), "float32")
     with pytest.raises(ValueError, match=r"takes a pair \[x, labels\].*got inputs of shape \(4, 3\)"):
         ConditionalBatchNormalization(3)(x)
-    with pytest.raises(ValueError, match=r"labels must have shape \(N,\) or \(N, 1\); got \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"labels must be class ids of shape \(N,\) or \(N, 1\), or class weights of shape \(N, 3\); got \(4, 2\)"):
         ConditionalBatchNormalization(3)([x, np.zeros((4, 2), "int32")])
     built = ConditionalBatchNormalization(3)
     built([x, np.zeros(4, "int32")])
@@ -396,3 +396,19 @@ def test_sn_bad_arguments():
         SpectralNormalization(norm)
     with pytest.raises(ValueError, match=r"got ReLU 're_lu\w*' with weights \[\]"):
         SpectralNormalization(keras.layers.ReLU())(np.zeros((2, 3), "float32"))
+
+
+def test_cbn_class_weights_mix_the_per_class_gains():
+    layer = ConditionalBatchNormalization(3, epsilon=1e-3)
+    x = np.random.default_rng(0).normal(size=(4, 2)).astype("float32")
+    layer.build([(None, 2), (None, 3)])
+    gamma = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], "float32")
+    beta = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], "float32")
+    layer.gamma.assign(gamma)
+    layer.beta.assign(beta)
+    weights = np.array([[1, 0, 0], [0, 0, 1], [0.5, 0.5, 0], [0.2, 0.3, 0.5]], "float32")
+    out = ops.convert_to_numpy(layer([x, weights], training=False))
+    x_hat = x / np.sqrt(1.0 + 1e-3)  # moving stats are (0, 1) before any training
+    np.testing.assert_allclose(out, (weights @ gamma) * x_hat + weights @ beta, rtol=1e-5, atol=1e-6)
+    ids = ops.convert_to_numpy(layer([x[:2], np.array([0, 2])], training=False))
+    np.testing.assert_allclose(ids, out[:2], rtol=1e-6, atol=1e-6)

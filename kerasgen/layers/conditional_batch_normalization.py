@@ -82,10 +82,10 @@ class ConditionalBatchNormalization(keras.layers.Layer):
                 f"{type(self).__name__}: the channel axis {self.axis} of x must be known; "
                 f"got x of shape {tuple(x_shape)}."
             )
-        if not (len(labels_shape) == 1 or (len(labels_shape) == 2 and labels_shape[1] == 1)):
+        if not (len(labels_shape) == 1 or (len(labels_shape) == 2 and labels_shape[1] in (1, self.num_classes))):
             raise ValueError(
-                f"{type(self).__name__}: labels must have shape (N,) or (N, 1); got "
-                f"{tuple(labels_shape)}."
+                f"{type(self).__name__}: labels must be class ids of shape (N,) or (N, 1), or "
+                f"class weights of shape (N, {self.num_classes}); got {tuple(labels_shape)}."
             )
         self._channel_axis = self.axis % rank
         shape = (self.num_classes, channels)
@@ -133,9 +133,15 @@ class ConditionalBatchNormalization(keras.layers.Layer):
             ops.rsqrt(variance + self.epsilon), channel_shape
         )
 
-        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
-        gamma = ops.reshape(ops.take(ops.cast(self.gamma, dtype), labels, axis=0), example_shape)
-        beta = ops.reshape(ops.take(ops.cast(self.beta, dtype), labels, axis=0), example_shape)
+        if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes and self.num_classes > 1:
+            # Class weights (one-hot, or a mixture to interpolate between classes).
+            weights = ops.cast(labels, dtype)
+            gamma = ops.reshape(ops.matmul(weights, ops.cast(self.gamma, dtype)), example_shape)
+            beta = ops.reshape(ops.matmul(weights, ops.cast(self.beta, dtype)), example_shape)
+        else:
+            labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+            gamma = ops.reshape(ops.take(ops.cast(self.gamma, dtype), labels, axis=0), example_shape)
+            beta = ops.reshape(ops.take(ops.cast(self.beta, dtype), labels, axis=0), example_shape)
         return ops.cast(gamma * x_hat + beta, in_dtype)
 
     def compute_output_shape(self, input_shape):

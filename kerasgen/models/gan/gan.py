@@ -155,12 +155,18 @@ class GAN(GenerativeModel):
                 f"{tuple(score.shape)[1:]}."
             )
 
+    def _class_weights(self, labels):
+        """Class ids (N,) to one-hot weights; weights (N, num_classes) pass through."""
+        if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes:
+            return ops.cast(labels, "float32")
+        return ops.one_hot(ops.reshape(ops.cast(labels, "int32"), (-1,)), self.num_classes)
+
     def _generate(self, z, labels, training):
-        inputs = z if self.num_classes is None else [z, labels]
+        inputs = z if self.num_classes is None else [z, self._class_weights(labels)]
         return self.generator(inputs, training=training)
 
     def _discriminate(self, x, labels, training):
-        inputs = x if self.num_classes is None else [x, labels]
+        inputs = x if self.num_classes is None else [x, self._class_weights(labels)]
         return ops.reshape(ops.cast(self.discriminator(inputs, training=training), "float32"), (-1,))
 
     def input_value_range(self):
@@ -268,6 +274,16 @@ class GAN(GenerativeModel):
             return None
         if labels is not None and np.ndim(labels) == 0:
             labels = np.full((n,), labels)
+        if labels is not None and np.ndim(labels) == 2 and np.shape(labels)[-1] == self.num_classes \
+                and self.num_classes > 1:
+            weights = np.asarray(labels, "float32")
+            if len(weights) != n or not np.all(np.isfinite(weights)) or weights.min() < 0 \
+                    or not np.allclose(weights.sum(-1), 1.0, atol=1e-4):
+                raise ValueError(
+                    f"{type(self).__name__}: class weights must be {n} rows of {self.num_classes} "
+                    f"non-negative values summing to 1; got shape {weights.shape}."
+                )
+            return weights
         if labels is None:
             raise ValueError(
                 f"{type(self).__name__} is conditional: pass labels, one class id in "
@@ -286,7 +302,11 @@ class GAN(GenerativeModel):
         return ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=rng))
 
     def generate(self, z, labels=None, batch_size=256):
-        """G(z) for latents z (N, latent_dim), as a NumPy array (N, *data_shape)."""
+        """G(z) for latents z (N, latent_dim), as a NumPy array (N, *data_shape).
+
+        For conditional models, `labels` are class ids (one, or one per row)
+        or class weights (N, num_classes) whose rows sum to 1.
+        """
         z = np.asarray(z, "float32")
         if z.ndim != 2 or z.shape[-1] != self.latent_dim:
             raise ValueError(
@@ -320,7 +340,7 @@ class GAN(GenerativeModel):
         path = interpolate_latents(z1, z2, steps, method)  # (steps, N, D)
         n = len(z1)
         labels = self._labels_for(labels, n)
-        flat_labels = None if labels is None else np.tile(labels, steps)
+        flat_labels = None if labels is None else np.concatenate([labels] * steps)
         out = self.generate(path.reshape(-1, self.latent_dim), flat_labels)
         out = out.reshape((steps, n) + self.data_shape).swapaxes(0, 1)
         return out[0] if single else out

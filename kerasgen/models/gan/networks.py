@@ -1,6 +1,7 @@
 """Default generators and discriminators: plain functional `keras.Model`s.
 
-Conditional networks take integer class ids (N,) as a second input: the
+Conditional networks take class weights (N, num_classes) as a second input
+(one-hot for a class, a mixture to interpolate between classes): the
 generator through conditional batch normalization, the discriminator through
 a projection (Miyato & Koyama 2018, "cGANs with Projection Discriminator").
 """
@@ -19,7 +20,7 @@ def _inputs(shape, num_classes, name):
     x = keras.Input(shape=shape, name=name)
     if not num_classes:
         return [x], x, None
-    return [x, keras.Input(shape=(), dtype="int32", name="labels")], x, True
+    return [x, keras.Input(shape=(num_classes,), name="class_weights")], x, True
 
 
 def _normalize(x, labels, num_classes):
@@ -36,7 +37,8 @@ def _projection_output(features, labels, num_classes, spectral_norm):
     out = _sn(layers.Dense(1, name="score"), spectral_norm)(features)
     if num_classes:
         # <embed(y), phi(x)>: the class-conditional part of the logit.
-        embedded = layers.Embedding(num_classes, features.shape[-1], name="class_embedding")(labels)
+        # A bias-free Dense on one-hot weights is a class embedding.
+        embedded = layers.Dense(features.shape[-1], use_bias=False, name="class_embedding")(labels)
         out = layers.Add()([out, layers.Dot(axes=-1)([embedded, features])])
     return out
 

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 
 import keras
 from keras import ops
@@ -83,6 +84,32 @@ class ConditionalGAN(GAN):
         if num_classes is None:
             raise ValueError("ConditionalGAN: num_classes must be an integer >= 2; got None.")
         super().__init__(num_classes=num_classes, **kwargs)
+
+    def interpolate_classes(self, z, class_a, class_b, steps=8):
+        """Generates from the same latents while the class moves from a to b.
+
+        The generator's conditional batch norm takes class weights, so the
+        gains and biases of the two classes are mixed: (1 - t) a + t b.
+
+        Args:
+            z: latents (latent_dim,) or (N, latent_dim).
+            class_a, class_b: class ids.
+            steps: int >= 2, both ends included.
+
+        Returns:
+            (steps, *data_shape) for one latent, (N, steps, *data_shape) for a batch.
+        """
+        single = np.ndim(z) == 1
+        z = np.atleast_2d(np.asarray(z, "float32"))
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+            raise ValueError(f"ConditionalGAN: steps must be an integer >= 2; got {steps!r}.")
+        ends = self._labels_for(np.array([class_a, class_b]), 2)
+        t = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
+        eye = np.eye(self.num_classes, dtype="float32")
+        weights = (1 - t) * eye[ends[0]] + t * eye[ends[1]]  # (steps, K)
+        out = self.generate(np.repeat(z, steps, axis=0), np.tile(weights, (len(z), 1)))
+        out = out.reshape((len(z), steps) + self.data_shape)
+        return out[0] if single else out
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}

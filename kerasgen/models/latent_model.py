@@ -6,8 +6,6 @@ base class owns the networks, checks shapes, and gives every such model
 arrays, in batches.
 """
 
-import copy
-
 import numpy as np
 
 import keras
@@ -34,6 +32,8 @@ class LatentImageModel(GenerativeModel):
             networks take a one-hot label as a second input.
         seed: int or None.
     """
+
+    network_keys = ("encoder", "decoder")
 
     def __init__(self, image_shape, latent_dim, encoder, decoder, num_classes=None, seed=None,
                  **kwargs):
@@ -223,14 +223,6 @@ class LatentImageModel(GenerativeModel):
             "encoder": keras.saving.serialize_keras_object(self.encoder),
             "decoder": keras.saving.serialize_keras_object(self.decoder),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes nested dicts
-        for key in ("encoder", "decoder"):
-            if isinstance(config.get(key), dict):
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, hidden_dims,

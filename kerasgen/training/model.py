@@ -1,5 +1,7 @@
 """`GenerativeModel`: the base of every kerasgen model."""
 
+import copy
+
 import keras
 
 from kerasgen.backend import StepMixin
@@ -37,6 +39,8 @@ class GenerativeModel(StepMixin, keras.Model):
 
     loss_names = ("loss",)
     num_classes = None
+    # Config keys that hold serialized sub-networks (rebuilt by from_config).
+    network_keys = ()
 
     def __init__(self, image_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -185,6 +189,14 @@ class GenerativeModel(StepMixin, keras.Model):
 
     def get_config(self):
         return {"name": self.name, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)  # deserialization consumes nested dicts
+        for key in cls.network_keys:
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
 
 def check_image_shape(image_shape, owner):

@@ -1,7 +1,5 @@
 """The generative adversarial network: alternating updates of D and G."""
 
-import copy
-
 import numpy as np
 
 import keras
@@ -61,6 +59,7 @@ class GAN(GenerativeModel):
     loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
     default_loss = "non_saturating"
     allowed_losses = ("minimax", "non_saturating", "hinge", "least_squares")
+    network_keys = ("generator", "discriminator")
     default_architecture = "mlp"
     discriminator_batch_norm = True
 
@@ -378,11 +377,3 @@ class GAN(GenerativeModel):
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)  # deserialization consumes nested dicts
-        for key in ("generator", "discriminator"):
-            if isinstance(config.get(key), dict):
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -104,16 +104,6 @@ class LatentImageModel(GenerativeModel):
 
     # -- NumPy-level methods ------------------------------------------------
 
-    def _labels_for(self, labels, n, argument="labels"):
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(f"{type(self).__name__} is not conditional; got {argument}={labels!r}.")
-            return None
-        if labels is not None and np.ndim(labels) == 0:
-            labels = np.full((n,), labels)
-        return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
-                                   argument=argument, owner=type(self).__name__)
-
     def _map_batches(self, fn, arrays, batch_size):
         n = len(arrays[0])
         outputs = []

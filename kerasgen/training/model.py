@@ -3,6 +3,7 @@
 import copy
 
 import keras
+import numpy as np
 
 from kerasgen.backend import StepMixin
 from kerasgen.training import checks
@@ -117,6 +118,17 @@ class GenerativeModel(StepMixin, keras.Model):
             self.optimizer.build(self.trainable_variables)
 
     # -- input checks -------------------------------------------------------
+
+    def _labels_for(self, labels, n, argument="labels"):
+        """Labels for n generated or decoded items: None, one class id, or n of them."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(f"{type(self).__name__} is not conditional; got {argument}={labels!r}.")
+            return None
+        if labels is not None and np.ndim(labels) == 0:
+            labels = np.full((n,), labels)
+        return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
+                                   argument=argument, owner=type(self).__name__)
 
     def _check_arrays(self, x, y, argument):
         x = checks.check_image_batch(

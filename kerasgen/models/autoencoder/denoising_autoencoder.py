@@ -1,7 +1,5 @@
 """The denoising autoencoder."""
 
-import numpy as np
-
 import keras
 from keras import ops
 

@@ -266,15 +266,14 @@ class GAN(GenerativeModel):
             return x.astype("float32"), y
         return super()._checked_inputs(x, y, argument)
 
-    def _labels_for(self, labels, n):
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(f"{type(self).__name__} is not conditional; got labels={labels!r}.")
-            return None
-        if labels is not None and np.ndim(labels) == 0:
-            labels = np.full((n,), labels)
-        if labels is not None and np.ndim(labels) == 2 and np.shape(labels)[-1] == self.num_classes \
-                and self.num_classes > 1:
+    def _labels_for(self, labels, n, argument="labels"):
+        if self.num_classes is not None and labels is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional: pass labels, one class id in "
+                f"[0, {self.num_classes}) or one per sample."
+            )
+        if self.num_classes is not None and self.num_classes > 1 and np.ndim(labels) == 2 \
+                and np.shape(labels)[-1] == self.num_classes:
             weights = np.asarray(labels, "float32")
             if len(weights) != n or not np.all(np.isfinite(weights)) or weights.min() < 0 \
                     or not np.allclose(weights.sum(-1), 1.0, atol=1e-4):
@@ -283,13 +282,7 @@ class GAN(GenerativeModel):
                     f"non-negative values summing to 1; got shape {weights.shape}."
                 )
             return weights
-        if labels is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional: pass labels, one class id in "
-                f"[0, {self.num_classes}) or one per sample."
-            )
-        return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
-                                   argument="labels", owner=type(self).__name__)
+        return super()._labels_for(labels, n, argument)
 
     # -- sampling and latent tools -----------------------------------------
 

@@ -41,7 +41,7 @@ def _fmt(v):
     return f"{v:g}"
 
 
-def check_images(dataset, *, image_shape=None, value_range=None, argument="x"):
+def check_images(dataset, *, image_shape=None, value_range=None, integers=False, argument="x"):
     """Wraps a dataset of image batches with checks that fail loudly at iteration.
 
     The element shape is checked now, statically, against ``(batch,) +
@@ -57,6 +57,8 @@ def check_images(dataset, *, image_shape=None, value_range=None, argument="x"):
         image_shape: Expected (H, W, C), None entries matching any size; None to
             check only that batches have rank 4.
         value_range: Pair (low, high) of allowed values, inclusive, or None.
+        integers: Whether every value must be a whole number (``"x must hold
+            whole numbers"``), for discrete models.
         argument: Name used for the images in error messages.
 
     Returns:
@@ -147,6 +149,15 @@ def check_images(dataset, *, image_shape=None, value_range=None, argument="x"):
                 (lo, hi),
             )
             with tf.control_dependencies([tf.debugging.Assert(ok, [text])]):
+                x = tf.identity(x)
+        if integers and is_float:
+            whole = tf.reduce_all(tf.equal(x, tf.round(x)))
+            text = tf.strings.format(
+                f"{argument} must hold whole numbers (the levels of a discrete model); got "
+                "values such as {}",
+                (tf.boolean_mask(tf.reshape(x, [-1]), tf.not_equal(tf.reshape(x, [-1]), tf.round(tf.reshape(x, [-1]))))[:3],),
+            )
+            with tf.control_dependencies([tf.debugging.Assert(whole, [text])]):
                 x = tf.identity(x)
         return x
 

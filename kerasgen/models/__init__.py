@@ -1,11 +1,13 @@
-"""The model zoo: autoencoders, VAEs and GANs."""
+"""The model zoo: autoencoders, VAEs, GANs and autoregressive models."""
 
 from kerasgen.models.autoencoder import Autoencoder, DenoisingAutoencoder
+from kerasgen.models.autoregressive import AutoregressiveModel, GatedPixelCNN, PixelCNN, PixelRNN
 from kerasgen.models.gan import DCGAN, GAN, WGANGP, ConditionalGAN
 from kerasgen.models.latent_model import LatentImageModel
 from kerasgen.models.vae import VAE, ConditionalVAE
 
 __all__ = [
+    "AutoregressiveModel", "GatedPixelCNN", "PixelCNN", "PixelRNN",
     "Autoencoder", "ConditionalGAN", "ConditionalVAE", "DCGAN", "DenoisingAutoencoder", "GAN",
     "LatentImageModel", "VAE", "WGANGP",
 ]

@@ -14,13 +14,16 @@ def describe_shape(shape):
     return "(" + ", ".join("N" if d is None else str(d) for d in shape) + ")"
 
 
-def check_image_batch(x, *, image_shape, value_range=None, argument="x", owner="model"):
+def check_image_batch(x, *, image_shape, value_range=None, integers=False, argument="x",
+                      owner="model"):
     """Checks a NumPy batch of images; returns it as a float32 array.
 
     Args:
         x: array-like of shape (N, H, W, C).
         image_shape: tuple (H, W, C) the model was built for.
         value_range: (low, high) or None.
+        integers: bool, whether every value must be a whole number (the
+            levels of a discrete model: {0, 1}, or 0..255).
         argument: str, the argument's name, quoted in errors.
         owner: str, who asks (a class name), quoted in errors.
     """
@@ -69,6 +72,20 @@ def check_image_batch(x, *, image_shape, value_range=None, argument="x", owner="
             raise ValueError(
                 f"{owner}: {argument} has values outside [{low:g}, {high:g}]: min {lo:g}, "
                 f"max {hi:g}{hint}."
+            )
+    if integers and np.issubdtype(x.dtype, np.floating):
+        fractional = x != np.round(x)
+        if fractional.any():
+            first = int(np.flatnonzero(fractional.reshape(len(x), -1).any(axis=1))[0])
+            example = float(x[first][fractional[first]][0])
+            if value_range is not None and value_range[1] == 1:
+                expected = "binary values {0, 1} (binarize first, e.g. kerasgen.data.pipeline(..., binarize='dynamic'))"
+            else:
+                expected = "whole numbers (discrete levels" + (
+                    f" {value_range[0]:g}..{value_range[1]:g}" if value_range is not None else "") + ")"
+            raise ValueError(
+                f"{owner}: {argument} must hold {expected}; got {int(fractional.sum())} other "
+                f"values, e.g. {example:g} in image {first}."
             )
     return x.astype("float32", copy=False)
 

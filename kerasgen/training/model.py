@@ -66,6 +66,10 @@ class GenerativeModel(StepMixin, keras.Model):
         """(low, high) that input images must lie in, or None for any finite value."""
         return None
 
+    def input_integer_values(self):
+        """Whether input values must be whole numbers (discrete models)."""
+        return False
+
     # -- Keras plumbing -----------------------------------------------------
 
     @property
@@ -135,6 +139,7 @@ class GenerativeModel(StepMixin, keras.Model):
             x,
             image_shape=self.image_shape,
             value_range=self.input_value_range(),
+            integers=self.input_integer_values(),
             argument=argument,
             owner=type(self).__name__,
         )
@@ -163,7 +168,7 @@ class GenerativeModel(StepMixin, keras.Model):
                 )
             return check_images(
                 x, image_shape=self.image_shape, value_range=self.input_value_range(),
-                argument=argument,
+                integers=self.input_integer_values(), argument=argument,
             ), y
         if isinstance(x, keras.utils.PyDataset):
             def check(batch, index):

@@ -1,0 +1,406 @@
+"""`AutoregressiveModel`: exact likelihood p(x) = prod_i p(x_i | x_<i) over pixels in raster order."""
+
+import math
+
+import numpy as np
+
+import keras
+from keras import ops
+
+from kerasgen import losses
+from kerasgen.models.autoregressive import distributions
+from kerasgen.training import checks
+from kerasgen.training.model import GenerativeModel, check_image_shape
+
+SAMPLING_METHODS = ("cached", "naive")
+
+
+class AutoregressiveModel(GenerativeModel):
+    """Base of PixelCNN, GatedPixelCNN and PixelRNN.
+
+    The image's subpixels are ordered in raster order (rows top to bottom,
+    pixels left to right) and, within a pixel, by channel (R, G, B). A subclass
+    builds a network whose output at a subpixel depends only on the subpixels
+    before it, and the model is the product of the per-subpixel distributions:
+    `log_prob` is exact, a sum of H * W * C terms.
+
+    `fit()` minimises the negative log-likelihood and logs, per image:
+    `loss` and `nll` (nats) and `bits_per_dim` (nats / (H * W * C * ln 2)).
+
+    Subclasses define `network_params(x, one_hot, training)`: the raw network
+    output (N, H, W, C * P), parameter p of channel c at index p * C + c (so
+    feature k belongs to colour group k % 3, as `MaskedConv2D` expects). For
+    cached sampling they also define `_cache_init`, `_cache_row` and
+    `_cache_pixel` and set `supports_cached_sampling = True`.
+
+    Args:
+        image_shape: (H, W, C), C in {1, 3}.
+        distribution: "bernoulli" (binary images, values {0, 1}),
+            "categorical" (a softmax over `num_levels` levels, values
+            0..num_levels-1, e.g. 0..255) or "logistic_mixture" (a discretized
+            mixture of `num_mixtures` logistics over the same levels).
+        num_levels: int >= 2, levels per subpixel for "categorical" and
+            "logistic_mixture" (default 256); always 2 for "bernoulli".
+        num_mixtures: int >= 1, logistic components for "logistic_mixture".
+        num_classes: int or None; conditional models take class labels.
+        seed: int or None.
+    """
+
+    loss_names = ("loss", "nll", "bits_per_dim")
+    supports_cached_sampling = False
+
+    def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
+                 num_mixtures=5, num_classes=None, seed=None, **kwargs):
+        owner = type(self).__name__
+        image_shape = check_image_shape(image_shape, owner)
+        if distribution not in distributions.DISTRIBUTIONS:
+            raise ValueError(
+                f"{owner}: distribution must be one of {distributions.DISTRIBUTIONS}; got {distribution!r}."
+            )
+        if distribution == "bernoulli":
+            if num_levels not in (None, 2):
+                raise ValueError(f"{owner}: a 'bernoulli' model has 2 levels; got num_levels={num_levels!r}.")
+            num_levels = 2
+        elif num_levels is None:
+            num_levels = 256
+        if not isinstance(num_levels, (int, np.integer)) or num_levels < 2:
+            raise ValueError(f"{owner}: num_levels must be an integer >= 2; got {num_levels!r}.")
+        if not isinstance(num_mixtures, (int, np.integer)) or num_mixtures < 1:
+            raise ValueError(f"{owner}: num_mixtures must be an integer >= 1; got {num_mixtures!r}.")
+        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
+            raise ValueError(f"{owner}: num_classes must be an integer >= 2 or None; got {num_classes!r}.")
+        super().__init__(image_shape=image_shape, seed=seed, **kwargs)
+        self.distribution = distribution
+        self.num_levels = int(num_levels)
+        self.num_mixtures = int(num_mixtures)
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.num_params = distributions.num_params(distribution, self.num_levels, self.num_mixtures)
+
+    # -- what subclasses define ----------------------------------------------
+
+    def network_params(self, x, one_hot=None, training=False):
+        raise NotImplementedError
+
+    def _cache_init(self, x_padded, one_hot):
+        raise NotImplementedError
+
+    def _cache_row(self, state, i, one_hot):
+        return state
+
+    def _cache_pixel(self, state, i, j, one_hot):
+        raise NotImplementedError
+
+    def _cache_input_padding(self):
+        """(top, bottom, left, right) zero padding of the cached network input."""
+        raise NotImplementedError
+
+    # -- inputs ---------------------------------------------------------------
+
+    def input_value_range(self):
+        return (0.0, float(self.num_levels - 1))
+
+    def input_integer_values(self):
+        return True
+
+    def scale_inputs(self, x):
+        """Levels 0..K-1 to the network's input range [-1, 1]."""
+        return ops.cast(x, "float32") * (2.0 / (self.num_levels - 1)) - 1.0
+
+    def _one_hot(self, labels):
+        if self.num_classes is None or labels is None:
+            return None
+        return ops.one_hot(ops.reshape(ops.cast(labels, "int32"), (-1,)), self.num_classes)
+
+    def _unpack(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is not None and y is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional and needs (images, labels) batches; "
+                "got images alone."
+            )
+        return x, self._one_hot(y)
+
+    # -- the model ------------------------------------------------------------
+
+    def params(self, x, one_hot=None, training=False):
+        """Distribution parameters (N, H, W, C, P), float32, for images x of levels."""
+        raw = self.network_params(self.scale_inputs(x), one_hot, training)
+        return self._split_params(raw)
+
+    def _split_params(self, raw):
+        h, w, c = self.image_shape
+        raw = ops.reshape(ops.cast(raw, "float32"), (-1, h, w, self.num_params, c))
+        return ops.transpose(raw, (0, 1, 2, 4, 3))
+
+    def log_prob_pixels(self, x, one_hot=None, training=False):
+        """log p(x_i | x_<i) for every subpixel, (N, H, W, C), nats."""
+        x = ops.cast(x, "float32")
+        return distributions.log_prob(
+            self.distribution, x, self.params(x, one_hot, training), self.num_levels
+        )
+
+    def call(self, inputs, training=False):
+        if self.num_classes is not None:
+            x, labels = inputs
+            return self.params(x, self._one_hot(labels), training)
+        return self.params(inputs, None, training)
+
+    def compute_losses(self, data, training=False):
+        x, one_hot = self._unpack(data)
+        nll = -ops.mean(ops.sum(self.log_prob_pixels(x, one_hot, training), axis=(1, 2, 3)))
+        return {"loss": nll, "nll": nll, "bits_per_dim": nll / (self._num_dims() * math.log(2.0))}
+
+    def _num_dims(self):
+        return int(np.prod(self.image_shape))
+
+    # -- likelihood -----------------------------------------------------------
+
+    def _check_x(self, x, argument="x"):
+        return checks.check_image_batch(
+            x, image_shape=self.image_shape, value_range=self.input_value_range(), integers=True,
+            argument=argument, owner=type(self).__name__,
+        )
+
+    def _helper(self, key, factory):
+        helper = self.__dict__.get(key)
+        if helper is None:
+            helper = factory()
+            # Kept out of Keras' tracking: not a sub-layer, not saved.
+            object.__setattr__(self, key, helper)
+        return helper
+
+    def log_prob(self, x, labels=None, batch_size=256, verbose=0):
+        """Exact log p(x) per image, in nats: the sum of H * W * C conditional terms.
+
+        Args:
+            x: images (N, H, W, C) of levels: {0, 1} for "bernoulli", 0..K-1 otherwise.
+            labels: class ids (one, or N), for conditional models.
+            batch_size: images per compiled step.
+            verbose: 0 or 1 (a progress bar).
+
+        Returns:
+            NumPy array (N,).
+        """
+        x = self._check_x(x)
+        labels = self._labels_for(labels, len(x))
+        inputs = x if labels is None else [x, labels]
+        wrapper = self._helper("_log_prob_model", lambda: _LogProb(self))
+        return wrapper.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float64")
+
+    def evaluate_nll(self, x, labels=None, batch_size=256, verbose=0):
+        """Test negative log-likelihood: nats per image and bits per dimension.
+
+        Returns:
+            dict with `nll_nats` (mean over images), `nll_nats_stderr`,
+            `bits_per_dim`, `num_images` and `distribution`.
+        """
+        ll = self.log_prob(x, labels, batch_size, verbose)
+        nll = float(-ll.mean())
+        return {
+            "nll_nats": nll,
+            "nll_nats_stderr": float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float("nan"),
+            "bits_per_dim": float(losses.bits_per_dim(nll, self._num_dims())),
+            "num_images": int(len(ll)),
+            "distribution": self.distribution,
+        }
+
+    # -- sampling -------------------------------------------------------------
+
+    def sample(self, n, labels=None, seed=None, method=None, batch_size=None, verbose=0):
+        """Draws n images, one subpixel at a time, in raster order.
+
+        The whole loop runs as one compiled program per batch under TensorFlow
+        and JAX (`keras.ops.fori_loop` inside `predict`); under PyTorch it is a
+        Python loop of eager steps. The random draws come from a NumPy
+        generator (one uniform number per subpixel, turned into a level by the
+        inverse CDF), so a seed gives the same images with either method, and
+        the same on every backend up to floating-point ties.
+
+        Args:
+            n: int, images to draw.
+            labels: class ids (one, or n) for conditional models.
+            seed: int for a repeatable draw, or None (NumPy's global generator,
+                which `keras.utils.set_random_seed` seeds).
+            method: "cached" (recompute only what a new pixel changes;
+                Ramachandran et al. 2017, "Fast Generation for Convolutional
+                Autoregressive Models") or "naive" (run the whole network for
+                every subpixel). Default: "cached" where the model has it.
+            batch_size: images per compiled loop; default min(n, 64).
+            verbose: 0 or 1.
+
+        Returns:
+            float32 NumPy array (n, H, W, C) of levels.
+        """
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
+        shape = (int(n),) + self.image_shape
+        return self._fill(np.zeros(shape, "float32"), np.zeros(shape, "float32"), labels, seed,
+                          method, batch_size, verbose)
+
+    def complete(self, x, mask, labels=None, seed=None, method=None, batch_size=None, verbose=0):
+        """Fills in the unknown subpixels of partly given images (inpainting).
+
+        Subpixels are drawn in raster order, each from p(x_i | x_<i): a known
+        subpixel is kept as it is, an unknown one is sampled. A pixel is
+        conditioned only on what precedes it, so known pixels *after* an
+        unknown one (below it, or to its right) do not inform it: completing
+        the lower half of an image uses the upper half fully; completing the
+        upper half ignores the lower one.
+
+        Args:
+            x: images (N, H, W, C) of levels; values where `mask` is 0 are ignored.
+            mask: (N, H, W) or (N, H, W, C), or one (H, W[, C]) mask for all
+                images; 1 (or True) where x is known.
+            labels, seed, method, batch_size, verbose: as in `sample`.
+
+        Returns:
+            float32 NumPy array (N, H, W, C); equal to x wherever mask is 1.
+        """
+        owner = type(self).__name__
+        if keras.ops.is_tensor(x):
+            x = keras.ops.convert_to_numpy(x)
+        if keras.ops.is_tensor(mask):
+            mask = keras.ops.convert_to_numpy(mask)
+        mask = np.asarray(mask)
+        if mask.dtype != bool and not (np.issubdtype(mask.dtype, np.number) and np.all((mask == 0) | (mask == 1))):
+            raise ValueError(f"{owner}: mask must hold 0/1 or booleans (1 = known); got dtype {mask.dtype} "
+                             f"with values {np.unique(mask)[:5]}.")
+        x_arr = np.asarray(x)
+        n = len(x_arr) if x_arr.ndim == 4 else None
+        h, w, c = self.image_shape
+        expected = {(h, w), (h, w, c), (n, h, w), (n, h, w, c)}
+        if tuple(mask.shape) not in expected:
+            raise ValueError(
+                f"{owner}: mask must have shape (N, {h}, {w}), (N, {h}, {w}, {c}), ({h}, {w}) or "
+                f"({h}, {w}, {c}) for x of shape {x_arr.shape}; got {mask.shape}."
+            )
+        # Unknown values are not checked: they are ignored (zeroed) below.
+        given = mask.astype("float32")
+        if given.ndim in (2, 3) and given.shape[:2] == (h, w) and given.shape != (n, h, w):
+            given = given[None]
+        if given.ndim == 3 or given.shape[-1] != c:
+            given = given[..., None]
+        given = np.broadcast_to(given, x_arr.shape if x_arr.ndim == 4 else (1,) + self.image_shape)
+        x_known = np.where(given > 0, x_arr, 0) if x_arr.ndim == 4 else x_arr
+        x_known = self._check_x(x_known)
+        given = np.ascontiguousarray(np.broadcast_to(given, x_known.shape), dtype="float32")
+        return self._fill(x_known, given, labels, seed, method, batch_size, verbose)
+
+    def _fill(self, x, given, labels, seed, method, batch_size, verbose):
+        owner = type(self).__name__
+        if method is None:
+            method = "cached" if self.supports_cached_sampling else "naive"
+        if method not in SAMPLING_METHODS:
+            raise ValueError(f"{owner}: method must be one of {SAMPLING_METHODS}; got {method!r}.")
+        if method == "cached" and not self.supports_cached_sampling:
+            raise ValueError(
+                f"{owner} has no cached sampling (each of its outputs depends on whole earlier "
+                "rows through recurrent state); use method='naive'."
+            )
+        n = len(x)
+        labels = self._labels_for(labels, n)
+        rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)
+        u = rng.random(x.shape, dtype="float64").astype("float32")
+        inputs = [x, given, u] + ([] if labels is None else [labels])
+        key = "_sampler_" + method
+        sampler = self._helper(key, lambda: _Sampler(self, cached=method == "cached"))
+        batch_size = batch_size or min(n, 64)
+        return sampler.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float32")
+
+    def _draw(self, params, u):
+        """A level from (N, P) parameters and (N,) uniforms, by the inverse CDF."""
+        probs = ops.exp(distributions.level_log_probs(self.distribution, params, self.num_levels))
+        cdf = ops.cumsum(probs, axis=-1)
+        level = ops.sum(ops.cast(cdf < u[:, None], "float32"), axis=-1)
+        return ops.minimum(level, float(self.num_levels - 1))
+
+    def _sample_loop(self, x, given, u, one_hot, cached):
+        """Fills x (N, H, W, C) subpixel by subpixel where given is 0."""
+        h, w, c = self.image_shape
+        n = ops.shape(x)[0]
+        flat_x = ops.reshape(x, (n, h * w * c))
+        flat_given = ops.reshape(given, (n, h * w * c))
+        flat_u = ops.reshape(u, (n, h * w * c))
+        if cached:
+            top, bottom, left, right = self._cache_input_padding()
+            padded = ops.pad(self.scale_inputs(x) * given, ((0, 0), (top, bottom), (left, right), (0, 0)))
+            state = self._cache_init(padded, one_hot)
+        else:
+            state = ()
+
+        def subpixel(i, j, ch, flat_x, pixel_params):
+            index = (i * w + j) * c + ch
+            p = ops.take(pixel_params, ch, axis=1)  # (N, P)
+            drawn = self._draw(p, ops.take(flat_u, index, axis=1))
+            known = ops.take(flat_given, index, axis=1)
+            old = ops.take(flat_x, index, axis=1)
+            value = known * old + (1.0 - known) * drawn
+            hot = ops.one_hot(index, h * w * c, dtype="float32")
+            return flat_x + hot[None, :] * (value - old)[:, None]
+
+        def row_body(i, carry):
+            flat_x, state = carry
+            if cached:
+                state = self._cache_row(state, i, one_hot)
+
+            def pixel_body(k, carry):
+                flat_x, state = carry
+                j, ch = k // c, k % c
+                if cached:
+                    state, pixel_params = self._cache_pixel(state, i, j, one_hot)
+                else:
+                    full = self.params(ops.reshape(flat_x, (n, h, w, c)), one_hot)
+                    pixel_params = ops.take(ops.reshape(full, (n, h * w, c, self.num_params)), i * w + j, axis=1)
+                flat_x = subpixel(i, j, ch, flat_x, pixel_params)
+                if cached:
+                    pixel = ops.slice(flat_x, (0, (i * w + j) * c), (n, c))
+                    pixel = ops.reshape(self.scale_inputs(pixel), (n, 1, 1, c))
+                    top, _, left, _ = self._cache_input_padding()
+                    state = (ops.slice_update(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
+                return flat_x, state
+
+            return ops.fori_loop(0, w * c, pixel_body, (flat_x, state))
+
+        flat_x, _ = ops.fori_loop(0, h, row_body, (flat_x, state))
+        return ops.reshape(flat_x, (n, h, w, c))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": self.image_shape,
+            "distribution": self.distribution,
+            "num_levels": self.num_levels,
+            "num_mixtures": self.num_mixtures,
+            "num_classes": self.num_classes,
+        }
+
+
+class _LogProb(keras.Model):
+    """Wraps the exact log-likelihood so `predict()` compiles it on any backend."""
+
+    def __init__(self, model):
+        super().__init__(name="log_prob")
+        self.generative = model
+
+    def call(self, inputs):
+        if isinstance(inputs, (list, tuple)):
+            x, one_hot = inputs[0], self.generative._one_hot(inputs[1])
+        else:
+            x, one_hot = inputs, None
+        return ops.sum(self.generative.log_prob_pixels(x, one_hot), axis=(1, 2, 3))
+
+
+class _Sampler(keras.Model):
+    """Wraps the sampling loop so `predict()` compiles it on any backend."""
+
+    def __init__(self, model, cached):
+        super().__init__(name="cached_sampler" if cached else "naive_sampler")
+        self.generative = model
+        self.cached = cached
+
+    def call(self, inputs):
+        x, given, u = inputs[0], inputs[1], inputs[2]
+        one_hot = self.generative._one_hot(inputs[3]) if len(inputs) > 3 else None
+        return self.generative._sample_loop(
+            ops.cast(x, "float32"), ops.cast(given, "float32"), ops.cast(u, "float32"), one_hot, self.cached
+        )

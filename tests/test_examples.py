@@ -77,3 +77,78 @@ def test_gan_example_writes_grids_and_class_coverage(tmp_path, model):
     assert json.loads((out / "metrics.json").read_text())["class_coverage"]["histogram"] == coverage["histogram"]
     with pytest.raises(SystemExit, match="already holds"):
         example.main(argv)
+
+
+def grid_cells(path, scale, padding=1, size=28):
+    """Decodes a PNG grid of size x size images into (rows, cols, size, size) uint8 cells."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        grid = np.asarray(image)
+    assert grid.ndim == 2  # one channel, mode "L"
+    assert grid.shape[0] % scale == 0 and grid.shape[1] % scale == 0
+    grid = grid[::scale, ::scale]
+    step = size + padding
+    rows, cols = (grid.shape[0] - padding) // step, (grid.shape[1] - padding) // step
+    assert grid.shape == (rows * step + padding, cols * step + padding)
+    return np.stack([
+        np.stack([grid[padding + r * step:padding + r * step + size, padding + c * step:padding + c * step + size]
+                  for c in range(cols)])
+        for r in range(rows)
+    ])
+
+
+@needs_fashion_mnist
+def test_gated_pixelcnn_example_writes_samples_completions_and_exact_nll(tmp_path):
+    import keras
+    from PIL import Image
+
+    example = load_example("gated_pixelcnn_fashion_mnist")
+    out = tmp_path / "run"
+    argv = ["--out", str(out), "--epochs", "1", "--train-images", "512", "--test-images", "64",
+            "--nll-images", "48", "--filters", "8", "--num-layers", "2", "--learning-rate", "3e-3",
+            "--samples-per-class", "2", "--completion-seeds", "2", "--verbose", "0"]
+    metrics = example.main(argv)
+    scale = example.GRID_SCALE
+
+    # samples.png: one row per class, two samples each; binary pixels only.
+    with Image.open(out / "samples.png") as image:
+        assert image.size == ((2 * 29 + 1) * scale, (10 * 29 + 1) * scale)  # (width, height)
+    with Image.open(out / "completions.png") as image:
+        assert image.size == ((10 * 29 + 1) * scale, (4 * 29 + 1) * scale)
+    samples = grid_cells(out / "samples.png", scale)
+    assert samples.shape == (10, 2, 28, 28)
+    assert set(np.unique(samples)) <= {0, 255}
+
+    # completions.png: originals, the given upper halves (grey below), then one row per seed.
+    cells = grid_cells(out / "completions.png", scale)
+    assert cells.shape == (2 + 2, 10, 28, 28)
+    originals, given, completions = cells[0], cells[1], cells[2:]
+    assert set(np.unique(originals)) <= {0, 255} and set(np.unique(completions)) <= {0, 255}
+    np.testing.assert_array_equal(given[:, :14], originals[:, :14])
+    assert np.all(given[:, 14:] == 128)
+    for completion in completions:
+        np.testing.assert_array_equal(completion[:, :14], originals[:, :14])  # kept exactly
+    assert not np.array_equal(completions[0][:, 14:], completions[1][:, 14:])  # the seeds differ
+    # One column per class, each the first test image of its class, in class order.
+    assert metrics["completion_columns"] == list(example.CLASS_NAMES)
+
+    written = json.loads((out / "metrics.json").read_text())
+    assert written == json.loads(json.dumps(metrics))
+    nll = written["test_nll"]
+    assert nll["num_images"] == 48 and nll["distribution"] == "bernoulli"
+    assert all(math.isfinite(nll[k]) for k in ("nll_nats", "nll_nats_stderr", "bits_per_dim"))
+    # One short epoch already beats a fair coin per pixel (784 ln 2 = 543 nats).
+    assert 0 < nll["nll_nats"] < 784 * math.log(2)
+    assert nll["bits_per_dim"] == pytest.approx(nll["nll_nats"] / (784 * math.log(2)), rel=1e-6)
+    assert all(math.isfinite(v) for v in written["train_per_epoch"]["loss"])
+    assert written["backend"] == keras.backend.backend()
+
+    loaded = keras.saving.load_model(out / "gated_pixelcnn.keras")
+    assert loaded.num_classes == 10 and loaded.filters == 8 and loaded.num_layers == 2
+
+    # A second run into the same folder refuses and leaves the files alone.
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(SystemExit, match="already holds"):
+        example.main(argv)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -350,6 +350,22 @@ def test_bad_inputs_get_clear_errors():
         categorical.log_prob(np.full((1, 4, 4, 1), 3.5))
     with pytest.raises(ValueError, match="mask must have shape"):
         categorical.complete(np.zeros((2, 4, 4, 1)), np.ones((4, 5)))
+    with pytest.raises(ValueError, match="x has 3 channels"):
+        categorical.complete(np.zeros((2, 4, 4, 3)), np.ones((4, 4)))
+    with pytest.raises(ValueError, match="mask must hold 0/1"):
+        categorical.complete(np.zeros((2, 4, 4, 1)), np.full((4, 4), 0.5))
+    # Unknown pixels may hold anything, NaN included: they are ignored.
+    junk = np.full((2, 4, 4, 1), np.nan)
+    junk[:, :2] = 7
+    known = np.zeros((4, 4), bool)
+    known[:2] = True
+    assert np.all(categorical.complete(junk, known, seed=0)[:, :2] == 7)
+
+    import tensorflow as tf
+
+    halves = tf.data.Dataset.from_tensor_slices(np.full((8, 4, 4, 1), 0.5, "float32")).batch(4)
+    with pytest.raises(Exception, match="whole numbers"):
+        binary.fit(halves, epochs=1, verbose=0)
 
     conditional = GatedPixelCNN(image_shape=(4, 4, 1), filters=4, num_layers=1, num_classes=3)
     conditional.compile(optimizer="adam")

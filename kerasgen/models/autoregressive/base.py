@@ -266,7 +266,9 @@ class AutoregressiveModel(GenerativeModel):
             raise ValueError(f"{owner}: mask must hold 0/1 or booleans (1 = known); got dtype {mask.dtype} "
                              f"with values {np.unique(mask)[:5]}.")
         x_arr = np.asarray(x)
-        n = len(x_arr) if x_arr.ndim == 4 else None
+        if x_arr.ndim != 4 or tuple(x_arr.shape[1:]) != self.image_shape:
+            self._check_x(x_arr)  # raises the error that names the shape
+        n = len(x_arr)
         h, w, c = self.image_shape
         expected = {(h, w), (h, w, c), (n, h, w), (n, h, w, c)}
         if tuple(mask.shape) not in expected:
@@ -280,9 +282,8 @@ class AutoregressiveModel(GenerativeModel):
             given = given[None]
         if given.ndim == 3 or given.shape[-1] != c:
             given = given[..., None]
-        given = np.broadcast_to(given, x_arr.shape if x_arr.ndim == 4 else (1,) + self.image_shape)
-        x_known = np.where(given > 0, x_arr, 0) if x_arr.ndim == 4 else x_arr
-        x_known = self._check_x(x_known)
+        given = np.broadcast_to(given, x_arr.shape)
+        x_known = self._check_x(np.where(given > 0, x_arr, 0))
         given = np.ascontiguousarray(np.broadcast_to(given, x_known.shape), dtype="float32")
         return self._fill(x_known, given, labels, seed, method, batch_size, verbose)
 

@@ -121,8 +121,19 @@ def test_models_are_causal(name, channels):
         targets = [(0, 1, 0), (2, 2, 0), (4, 0, 0), (4, 4, 0)]
     else:
         targets = [(0, 1, 0), (3, 1, 1), (3, 1, 2), (4, 4, 2)]
-    for target in targets:
-        grad = np.abs(gradient(params_fn(model, target, labels), x)).sum(axis=0)
+    # One gradient for all targets: copy t of the batch feeds target t only.
+    weights = ops.convert_to_tensor(np.random.default_rng(7).normal(size=(model.num_params,)), "float32")
+    one_hot = model._one_hot(np.tile(labels, len(targets))) if labels is not None else None
+    b = len(x)
+
+    def fn(batch):
+        params = model.params(batch, one_hot)
+        return ops.stack([ops.sum(params[t * b:(t + 1) * b, i, j, c, :] * weights)
+                          for t, (i, j, c) in enumerate(targets)])
+
+    grads = np.abs(gradient(fn, np.concatenate([x] * len(targets)))).reshape((len(targets), b) + shape)
+    for target, grad in zip(targets, grads):
+        grad = grad.sum(axis=0)
         q = order(target, shape)
         for index in np.ndindex(*shape):
             if order(index, shape) >= q:
@@ -185,14 +196,20 @@ def test_log_prob_equals_brute_force_one_subpixel_at_a_time(name, channels, dist
     rng = np.random.default_rng(3)
     x = rng.integers(0, model.num_levels, size=(3,) + shape).astype("float32")
     labels = np.array([1, 0, 2]) if model.num_classes else None
-    one_hot = model._one_hot(labels) if labels is not None else None
-    total = np.zeros(len(x))
-    for q, index in enumerate(np.ndindex(*shape)):
-        visible = np.array([order(k, shape) < q for k in np.ndindex(*shape)]).reshape(shape)
+    # One batch holds, for every subpixel q, the images with x_<q kept and the rest noise.
+    indices = list(np.ndindex(*shape))
+    partials = []
+    for q in range(len(indices)):
+        visible = np.array([order(k, shape) < q for k in indices]).reshape(shape)
         noise = rng.integers(0, model.num_levels, size=x.shape).astype("float32")
-        partial = np.where(visible, x, noise)
-        params = ops.convert_to_numpy(model.params(partial, one_hot))[(slice(None),) + index]
-        total += numpy_log_probs(distribution, x[(slice(None),) + index], params, model.num_levels)
+        partials.append(np.where(visible, x, noise))
+    batch = np.concatenate(partials)  # (Q * N, H, W, C)
+    one_hot = model._one_hot(np.tile(labels, len(indices))) if labels is not None else None
+    params = ops.convert_to_numpy(model.params(batch, one_hot)).reshape((len(indices), len(x)) + shape + (-1,))
+    total = np.zeros(len(x))
+    for q, index in enumerate(indices):
+        here = params[(q, slice(None)) + index]  # (N, P): read where the image was cut off
+        total += numpy_log_probs(distribution, x[(slice(None),) + index], here, model.num_levels)
     np.testing.assert_allclose(model.log_prob(x, labels), total, rtol=1e-4, atol=1e-3)
 
 

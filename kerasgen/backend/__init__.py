@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same two
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same three
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -9,6 +9,12 @@ names and nothing else that the rest of the library may rely on:
   loss scaling and optimizer updates, in that backend's idiom.
 - `input_gradient(fn, x)`: the gradient of `sum(fn(x))` with respect to `x`,
   itself differentiable, for penalties on the input gradient (WGAN-GP).
+- `scan(step, init, xs)`: a differentiable loop over the leading axis of `xs`,
+  `carry, y = step(carry, x)`, returning `(carry, stacked ys)` with each y
+  shaped like the carry (the recurrences of PixelRNN). TensorFlow and JAX
+  compile it as one loop (`keras.ops.scan`); PyTorch runs a Python loop over
+  `torch.unbind`, whose backward pass is one stack instead of a full-size
+  zero tensor per step.
 
 The module is chosen once, at import, from `keras.backend.backend()`.
 """
@@ -18,15 +24,15 @@ import keras
 _BACKEND = keras.backend.backend()
 
 if _BACKEND == "tensorflow":
-    from kerasgen.backend.tensorflow import StepMixin, input_gradient
+    from kerasgen.backend.tensorflow import StepMixin, input_gradient, scan
 elif _BACKEND == "jax":
-    from kerasgen.backend.jax import StepMixin, input_gradient
+    from kerasgen.backend.jax import StepMixin, input_gradient, scan
 elif _BACKEND == "torch":
-    from kerasgen.backend.torch import StepMixin, input_gradient
+    from kerasgen.backend.torch import StepMixin, input_gradient, scan
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "
         f"KERAS_BACKEND is {_BACKEND!r}."
     )
 
-__all__ = ["StepMixin", "input_gradient"]
+__all__ = ["StepMixin", "input_gradient", "scan"]

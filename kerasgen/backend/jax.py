@@ -121,3 +121,8 @@ class StepMixin:
 def input_gradient(fn, x):
     """Gradient of `sum(fn(x))` with respect to `x`, differentiable again."""
     return jax.grad(lambda inputs: jnp.sum(fn(inputs)))(x)
+
+
+def scan(step, init, xs):
+    """`carry, y = step(carry, x)` over the leading axis of xs, as one compiled loop."""
+    return keras.ops.scan(step, init, xs)

@@ -1,6 +1,7 @@
 """Training steps for the TensorFlow backend: `tf.GradientTape`, eager or traced."""
 
 import tensorflow as tf
+import keras
 
 
 class StepMixin:
@@ -29,3 +30,8 @@ def input_gradient(fn, x):
         tape.watch(x)
         total = tf.reduce_sum(fn(x))
     return tape.gradient(total, x)
+
+
+def scan(step, init, xs):
+    """`carry, y = step(carry, x)` over the leading axis of xs, as one compiled loop."""
+    return keras.ops.scan(step, init, xs)

@@ -39,3 +39,16 @@ def input_gradient(fn, x):
         y = fn(x)
         (grad,) = torch.autograd.grad(y.sum(), x, create_graph=True)
     return grad
+
+
+def scan(step, init, xs):
+    """`carry, y = step(carry, x)` over the leading axis of xs, in a Python loop.
+
+    `torch.unbind` splits xs once; indexing xs[t] instead would make every
+    step's backward pass fill a zero tensor the size of xs.
+    """
+    carry, ys = init, []
+    for x in torch.unbind(xs, dim=0):
+        carry, y = step(carry, x)
+        ys.append(y)
+    return carry, torch.stack(ys, dim=0)

@@ -5,6 +5,7 @@ import numpy as np
 import keras
 from keras import ops
 
+from kerasgen.backend import scan
 from kerasgen.layers.masked_conv import MaskedConv2D
 from kerasgen.models.autoregressive.base import AutoregressiveModel
 
@@ -57,18 +58,22 @@ class RowLSTM(keras.layers.Layer):
         )
 
     def call(self, x):
-        gates = self.input_to_state(x)
-        height = x.shape[1]
+        gates = self.input_to_state(x)  # (N, H, W, 4 units)
         k = ops.cast(self.state_kernel, gates.dtype)
-        h = ops.zeros_like(gates[:, 0, :, : self.units])
-        c = h
-        rows = []
-        for r in range(height):
+        units = self.units
+
+        def step(carry, gate_row):  # one row: (N, W, 4 units)
+            h, c = carry[..., :units], carry[..., units:]
             hp = ops.pad(h, ((0, 0), (1, 1), (0, 0)))
-            z = gates[:, r] + ops.matmul(hp[:, :-2], k[0]) + ops.matmul(hp[:, 1:-1], k[1]) + ops.matmul(hp[:, 2:], k[2])
-            h, c = _lstm_update(z, c, self.units)
-            rows.append(h)
-        return ops.stack(rows, axis=1)
+            z = gate_row + ops.matmul(hp[:, :-2], k[0]) + ops.matmul(hp[:, 1:-1], k[1]) + ops.matmul(hp[:, 2:], k[2])
+            carry = ops.concatenate(_lstm_update(z, c, units), axis=-1)
+            return carry, carry
+
+        # The carry [h, c] is also the per-step output (see DiagonalBiLSTM).
+        zeros = ops.zeros_like(gates[:, 0, :, : 2 * units])
+        _, rows = scan(step, zeros, ops.transpose(gates, (1, 0, 2, 3)))
+        rows = rows[..., :units]
+        return ops.transpose(rows, (1, 0, 2, 3))
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "color_channels": self.color_channels}
@@ -105,18 +110,24 @@ class DiagonalBiLSTM(keras.layers.Layer):
             ))
 
     def _direction(self, x, conv, kernel):
-        gates = skew(conv(x))
+        gates = skew(conv(x))  # (N, H, W + H - 1, 4 units)
         width = x.shape[2]
         k = ops.cast(kernel, gates.dtype)
-        h = ops.zeros_like(gates[:, :, 0, : self.units])  # (N, H, units): one diagonal
-        c = h
-        columns = []
-        for t in range(gates.shape[2]):
+        units = self.units
+
+        def step(carry, gate_column):  # one diagonal: (N, H, 4 units)
+            h, c = carry[..., :units], carry[..., units:]
             above = ops.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0)))
-            z = gates[:, :, t] + ops.matmul(above, k[0]) + ops.matmul(h, k[1])
-            h, c = _lstm_update(z, c, self.units)
-            columns.append(h)
-        return unskew(ops.stack(columns, axis=2), width)
+            z = gate_column + ops.matmul(above, k[0]) + ops.matmul(h, k[1])
+            carry = ops.concatenate(_lstm_update(z, c, units), axis=-1)
+            return carry, carry
+
+        # The carry is one tensor, [h, c], and also the per-step output
+        # (`kerasgen.backend.scan` wants outputs shaped like the carry).
+        zeros = ops.zeros_like(gates[:, :, 0, : 2 * units])
+        _, columns = scan(step, zeros, ops.transpose(gates, (2, 0, 1, 3)))
+        columns = columns[..., :units]
+        return unskew(ops.transpose(columns, (1, 2, 0, 3)), width)
 
     def call(self, x):
         left_to_right = self._direction(x, self.input_to_state[0], self.state_kernels[0])

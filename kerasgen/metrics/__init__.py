@@ -4,8 +4,19 @@
   of `kerasgen.data.gaussian_mixture_ring`) reached by high-quality samples.
 - `class_coverage(predicted_labels, num_classes)`: classes a classifier finds
   among generated images, with the histogram's entropy.
+
+Sample quality on feature vectors (from a classifier trained on the dataset
+itself, so not Inception-based and not comparable with published values):
+`frechet_distance` (FID), `kernel_inception_distance` (KID, unbiased),
+`precision_recall` (Kynkaanniemi et al. 2019) and `inception_score`.
 """
 
 from kerasgen.metrics.coverage import class_coverage, mode_coverage
+from kerasgen.metrics.sample_quality import (
+    frechet_distance, inception_score, kernel_inception_distance, precision_recall,
+)
 
-__all__ = ["class_coverage", "mode_coverage"]
+__all__ = [
+    "class_coverage", "frechet_distance", "inception_score", "kernel_inception_distance",
+    "mode_coverage", "precision_recall",
+]

@@ -13,6 +13,7 @@ from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
 SAMPLING_METHODS = ("cached", "naive")
+INPUT_ENCODINGS = ("scaled", "one_hot")
 
 
 class AutoregressiveModel(GenerativeModel):
@@ -43,6 +44,10 @@ class AutoregressiveModel(GenerativeModel):
             "logistic_mixture" (default 256); always 2 for "bernoulli".
         num_mixtures: int >= 1, logistic components for "logistic_mixture".
         num_classes: int or None; conditional models take class labels.
+        input_encoding: how the network sees a subpixel: "scaled" (the level
+            mapped to [-1, 1]; suits ordered levels such as intensities) or
+            "one_hot" (K inputs per channel; suits unordered levels such as
+            the code indices of a VQ-VAE). Default: "scaled".
         seed: int or None.
     """
 
@@ -50,8 +55,10 @@ class AutoregressiveModel(GenerativeModel):
     supports_cached_sampling = False
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
-                 num_mixtures=5, num_classes=None, seed=None, **kwargs):
+                 num_mixtures=5, num_classes=None, input_encoding="scaled", seed=None, **kwargs):
         owner = type(self).__name__
+        if input_encoding not in INPUT_ENCODINGS:
+            raise ValueError(f"{owner}: input_encoding must be one of {INPUT_ENCODINGS}; got {input_encoding!r}.")
         image_shape = check_image_shape(image_shape, owner)
         if distribution not in distributions.DISTRIBUTIONS:
             raise ValueError(
@@ -75,6 +82,9 @@ class AutoregressiveModel(GenerativeModel):
         self.num_mixtures = int(num_mixtures)
         self.num_classes = None if num_classes is None else int(num_classes)
         self.num_params = distributions.num_params(distribution, self.num_levels, self.num_mixtures)
+        self.input_encoding = input_encoding
+        channels = self.image_shape[-1]
+        self.network_input_channels = channels * (self.num_levels if input_encoding == "one_hot" else 1)
 
     # -- what subclasses define ----------------------------------------------
 
@@ -102,9 +112,20 @@ class AutoregressiveModel(GenerativeModel):
     def input_integer_values(self):
         return True
 
-    def scale_inputs(self, x):
-        """Levels 0..K-1 to the network's input range [-1, 1]."""
-        return ops.cast(x, "float32") * (2.0 / (self.num_levels - 1)) - 1.0
+    def encode_inputs(self, x):
+        """Levels 0..K-1 (N, H, W, C) to the network's input (N, H, W, network_input_channels).
+
+        "scaled": the level mapped to [-1, 1]. "one_hot": K indicators per
+        channel, feature k * C + c for level k of channel c, so that feature
+        f belongs to colour group f % C, as `MaskedConv2D` expects.
+        """
+        x = ops.cast(x, "float32")
+        if self.input_encoding == "scaled":
+            return x * (2.0 / (self.num_levels - 1)) - 1.0
+        hot = ops.one_hot(ops.cast(x, "int32"), self.num_levels)  # (N, H, W, C, K)
+        shape = ops.shape(x)
+        hot = ops.transpose(hot, (0, 1, 2, 4, 3))
+        return ops.reshape(hot, (shape[0], shape[1], shape[2], self.network_input_channels))
 
     def _one_hot(self, labels):
         if self.num_classes is None or labels is None:
@@ -124,7 +145,7 @@ class AutoregressiveModel(GenerativeModel):
 
     def params(self, x, one_hot=None, training=False):
         """Distribution parameters (N, H, W, C, P), float32, for images x of levels."""
-        raw = self.network_params(self.scale_inputs(x), one_hot, training)
+        raw = self.network_params(self.encode_inputs(x), one_hot, training)
         return self._split_params(raw)
 
     def _split_params(self, raw):
@@ -324,7 +345,8 @@ class AutoregressiveModel(GenerativeModel):
         flat_u = ops.reshape(u, (n, h * w * c))
         if cached:
             top, bottom, left, right = self._cache_input_padding()
-            padded = ops.pad(self.scale_inputs(x) * given, ((0, 0), (top, bottom), (left, right), (0, 0)))
+            # Unknown subpixels hold 0 here; no output reads them before they are drawn.
+            padded = ops.pad(self.encode_inputs(x), ((0, 0), (top, bottom), (left, right), (0, 0)))
             state = self._cache_init(padded, one_hot)
         else:
             state = ()
@@ -355,7 +377,7 @@ class AutoregressiveModel(GenerativeModel):
                 flat_x = subpixel(i, j, ch, flat_x, pixel_params)
                 if cached:
                     pixel = ops.slice(flat_x, (0, (i * w + j) * c), (n, c))
-                    pixel = ops.reshape(self.scale_inputs(pixel), (n, 1, 1, c))
+                    pixel = self.encode_inputs(ops.reshape(pixel, (n, 1, 1, c)))
                     top, _, left, _ = self._cache_input_padding()
                     state = (ops.slice_update(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
                 return flat_x, state
@@ -373,6 +395,7 @@ class AutoregressiveModel(GenerativeModel):
             "num_levels": self.num_levels,
             "num_mixtures": self.num_mixtures,
             "num_classes": self.num_classes,
+            "input_encoding": self.input_encoding,
         }
 
 

@@ -69,7 +69,7 @@ class GatedPixelCNN(AutoregressiveModel):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution, num_levels, num_mixtures: see `AutoregressiveModel`.
+        distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         filters: int, features per stack (a multiple of 3 for RGB).
         num_layers: int >= 1, gated layers.
         kernel_size: odd int >= 3, the width of both stacks' kernels.
@@ -95,8 +95,9 @@ class GatedPixelCNN(AutoregressiveModel):
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
                  num_mixtures=5, filters=64, num_layers=6, kernel_size=5, num_classes=None,
-                 seed=None, **kwargs):
-        super().__init__(image_shape, distribution, num_levels, num_mixtures, num_classes, seed, **kwargs)
+                 input_encoding="scaled", seed=None, **kwargs):
+        super().__init__(image_shape, distribution, num_levels, num_mixtures, num_classes,
+                         input_encoding, seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]
         if not isinstance(kernel_size, (int, np.integer)) or kernel_size < 3 or kernel_size % 2 == 0:
@@ -126,7 +127,7 @@ class GatedPixelCNN(AutoregressiveModel):
         self.output_conv = MaskedConv2D(channels * self.num_params, 1, "B", colors, name="output_conv")
         h, w, _ = self.image_shape
         for l in range(self.num_layers):
-            width = channels if l == 0 else f
+            width = self.network_input_channels if l == 0 else f
             self.vertical[l].build((None, h, w, width))
             self.horizontal[l].build((None, h, w, width))
             self.links[l].build((None, 2 * f))

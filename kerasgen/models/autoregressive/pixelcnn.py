@@ -27,7 +27,7 @@ class PixelCNN(AutoregressiveModel):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution, num_levels, num_mixtures: see `AutoregressiveModel`.
+        distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         filters: int, features of the residual stream (a multiple of 6 for RGB).
         num_blocks: int, residual blocks.
         kernel_size: odd int, the blocks' masked kernel.
@@ -51,8 +51,9 @@ class PixelCNN(AutoregressiveModel):
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
                  num_mixtures=5, filters=64, num_blocks=5, kernel_size=3, first_kernel_size=7,
-                 seed=None, **kwargs):
-        super().__init__(image_shape, distribution, num_levels, num_mixtures, None, seed, **kwargs)
+                 input_encoding="scaled", seed=None, **kwargs):
+        super().__init__(image_shape, distribution, num_levels, num_mixtures, None, input_encoding,
+                         seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]
         for name, value in (("kernel_size", kernel_size), ("first_kernel_size", first_kernel_size)):
@@ -84,7 +85,7 @@ class PixelCNN(AutoregressiveModel):
         self.head = MaskedConv2D(self.filters, 1, "B", colors, name="head")
         self.output_conv = MaskedConv2D(channels * self.num_params, 1, "B", colors, name="output_conv")
         h, w, _ = self.image_shape
-        self.input_conv.build((None, h, w, channels))
+        self.input_conv.build((None, h, w, self.network_input_channels))
         for c_in, c_mid, c_out in self.blocks:
             c_in.build((None, h, w, self.filters))
             c_mid.build((None, h, w, half))

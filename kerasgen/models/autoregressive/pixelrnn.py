@@ -161,7 +161,7 @@ class PixelRNN(AutoregressiveModel):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution, num_levels, num_mixtures: see `AutoregressiveModel`.
+        distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         kind: "row_lstm" or "diagonal_bilstm".
         units: int, LSTM units and residual features (a multiple of 3 for RGB).
         num_layers: int >= 1.
@@ -183,8 +183,9 @@ class PixelRNN(AutoregressiveModel):
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
                  num_mixtures=5, kind="row_lstm", units=32, num_layers=2, first_kernel_size=7,
-                 seed=None, **kwargs):
-        super().__init__(image_shape, distribution, num_levels, num_mixtures, None, seed, **kwargs)
+                 input_encoding="scaled", seed=None, **kwargs):
+        super().__init__(image_shape, distribution, num_levels, num_mixtures, None, input_encoding,
+                         seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]
         if kind not in KINDS:
@@ -212,7 +213,7 @@ class PixelRNN(AutoregressiveModel):
         self.head = MaskedConv2D(self.units, 1, "B", colors, name="head")
         self.output_conv = MaskedConv2D(channels * self.num_params, 1, "B", colors, name="output_conv")
         h, w, _ = self.image_shape
-        self.input_conv.build((None, h, w, channels))
+        self.input_conv.build((None, h, w, self.network_input_channels))
         for rec, res in zip(self.recurrent, self.residual):
             rec.build((None, h, w, self.units))
             res.build((None, h, w, self.units))

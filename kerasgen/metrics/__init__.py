@@ -9,14 +9,19 @@ Sample quality on feature vectors (from a classifier trained on the dataset
 itself, so not Inception-based and not comparable with published values):
 `frechet_distance` (FID), `kernel_inception_distance` (KID, unbiased),
 `precision_recall` (Kynkaanniemi et al. 2019) and `inception_score`.
+
+Uses: `ood_auroc` (outlier detection by likelihood), `typicality_scores` (the
+typicality-test correction), `linear_probe` (accuracy of a linear classifier
+on learned features).
 """
 
 from kerasgen.metrics.coverage import class_coverage, mode_coverage
 from kerasgen.metrics.sample_quality import (
     frechet_distance, inception_score, kernel_inception_distance, precision_recall,
 )
+from kerasgen.metrics.uses import linear_probe, ood_auroc, typicality_scores
 
 __all__ = [
     "class_coverage", "frechet_distance", "inception_score", "kernel_inception_distance",
-    "mode_coverage", "precision_recall",
+    "linear_probe", "mode_coverage", "ood_auroc", "precision_recall", "typicality_scores",
 ]

@@ -56,7 +56,7 @@ def frechet_distance(real, fake):
     mu_r, mu_f = real.mean(0), fake.mean(0)
     s_r, s_f = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
     s_r, s_f = np.atleast_2d(s_r), np.atleast_2d(s_f)
-    root, _ = linalg.sqrtm(s_r @ s_f, disp=False)
+    root = linalg.sqrtm(s_r @ s_f)
     if not np.all(np.isfinite(root)):
         # A singular product: regularise, as is usual for FID.
         eps = 1e-6 * np.eye(len(s_r))

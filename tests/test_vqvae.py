@@ -82,6 +82,8 @@ def test_vqvae_trains_with_codebook_perplexity_above_one(ema, binary_digits, tmp
     assert len(np.unique(codes)) > 1
     recon = vq.reconstruct(x_test[:32])
     assert recon.shape == x_test[:32].shape
+    if not ema:
+        return  # the second stage and saving are the same for both codebooks
 
     vq.fit_prior(x_train, epochs=2, batch_size=128, filters=8, num_layers=2, kernel_size=3, verbose=0)
     samples = vq.sample(4, seed=0)

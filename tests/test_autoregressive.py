@@ -32,6 +32,8 @@ def small_model(name, channels=1, distribution="categorical", num_levels=4, imag
         return GatedPixelCNN(filters=12, num_layers=3, kernel_size=3, num_classes=3, **common)
     if name == "gated_unconditional":
         return GatedPixelCNN(filters=12, num_layers=3, kernel_size=3, **common)
+    if name == "pixelcnn_one_hot":
+        return PixelCNN(filters=12, num_blocks=2, first_kernel_size=5, input_encoding="one_hot", **common)
     return PixelRNN(kind=name, units=12, num_layers=2, first_kernel_size=3, **common)
 
 
@@ -186,6 +188,7 @@ def numpy_log_probs(distribution, x, params, num_levels):
     ("pixelcnn", 1, "logistic_mixture"),
     ("gated", 3, "logistic_mixture"),
     ("gated", 1, "bernoulli"),
+    ("pixelcnn_one_hot", 3, "categorical"),
     ("row_lstm", 1, "categorical"),
     ("diagonal_bilstm", 3, "bernoulli"),
 ])
@@ -234,6 +237,7 @@ def test_level_probabilities_sum_to_one(distribution):
     ("pixelcnn", 3, "categorical"),
     ("gated", 3, "logistic_mixture"),
     ("gated_unconditional", 1, "categorical"),
+    ("pixelcnn_one_hot", 3, "categorical"),
 ])
 def test_cached_and_naive_sampling_agree(name, channels, distribution):
     model = small_model(name, channels, distribution, num_levels=6)

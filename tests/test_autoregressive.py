@@ -8,7 +8,6 @@ import pytest
 import keras
 from keras import ops
 
-import kerasgen
 from kerasgen.backend import input_gradient
 from kerasgen.layers import MaskedConv2D, causal_mask
 from kerasgen.models import GatedPixelCNN, PixelCNN, PixelRNN

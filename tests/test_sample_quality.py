@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-import kerasgen
 from kerasgen import metrics
 
 

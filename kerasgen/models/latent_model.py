@@ -74,24 +74,9 @@ class LatentImageModel(GenerativeModel):
                 f"{self.image_shape}; it returns shape {tuple(out.shape)[1:]}."
             )
 
-    def _one_hot(self, labels):
-        if self.num_classes is None:
-            return None
-        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
-        return ops.one_hot(labels, self.num_classes)
-
     @staticmethod
     def _network_inputs(x, one_hot):
         return x if one_hot is None else [x, one_hot]
-
-    def _unpack(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.num_classes is not None and y is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional and needs (images, labels) batches; "
-                "got images alone."
-            )
-        return x, (self._one_hot(y) if self.num_classes is not None else None)
 
     def call(self, inputs, training=False):
         if self.num_classes is not None:

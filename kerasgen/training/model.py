@@ -121,6 +121,24 @@ class GenerativeModel(StepMixin, keras.Model):
         if self.built:
             self.optimizer.build(self.trainable_variables)
 
+    # -- labels ---------------------------------------------------------------
+
+    def _one_hot(self, labels):
+        """Class ids to one-hot rows (N, num_classes); None for unconditional models or no labels."""
+        if self.num_classes is None or labels is None:
+            return None
+        return keras.ops.one_hot(keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,)), self.num_classes)
+
+    def _unpack(self, data):
+        """(images, one-hot labels or None) from a training batch; conditional models need labels."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is not None and y is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional and needs (images, labels) batches; "
+                "got images alone."
+            )
+        return x, self._one_hot(y)
+
     # -- input checks -------------------------------------------------------
 
     def _labels_for(self, labels, n, argument="labels"):

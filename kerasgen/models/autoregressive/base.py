@@ -127,20 +127,6 @@ class AutoregressiveModel(GenerativeModel):
         hot = ops.transpose(hot, (0, 1, 2, 4, 3))
         return ops.reshape(hot, (shape[0], shape[1], shape[2], self.network_input_channels))
 
-    def _one_hot(self, labels):
-        if self.num_classes is None or labels is None:
-            return None
-        return ops.one_hot(ops.reshape(ops.cast(labels, "int32"), (-1,)), self.num_classes)
-
-    def _unpack(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        if self.num_classes is not None and y is None:
-            raise ValueError(
-                f"{type(self).__name__} is conditional and needs (images, labels) batches; "
-                "got images alone."
-            )
-        return x, self._one_hot(y)
-
     # -- the model ------------------------------------------------------------
 
     def params(self, x, one_hot=None, training=False):

@@ -13,7 +13,6 @@ from keras import ops
 
 from kerasgen.models import networks
 from kerasgen.training import GenerativeModel
-from kerasgen.training import checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
@@ -96,12 +95,6 @@ class LatentImageModel(GenerativeModel):
             chunk = [None if a is None else a[start:start + batch_size] for a in arrays]
             outputs.append(ops.convert_to_numpy(fn(*chunk)))
         return np.concatenate(outputs, axis=0)
-
-    def _check_x(self, x, argument="x"):
-        return checks.check_image_batch(
-            x, image_shape=self.image_shape, value_range=self.input_value_range(),
-            argument=argument, owner=type(self).__name__,
-        )
 
     def encode(self, x, labels=None, batch_size=256):
         """Latent codes (N, latent_dim) of images x (N, H, W, C); a VAE gives the posterior mean."""

@@ -9,7 +9,6 @@ from keras import layers, ops
 
 from kerasgen import losses
 from kerasgen.layers.vector_quantizer import VectorQuantizer
-from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -175,11 +174,6 @@ class VQVAE(GenerativeModel):
         return ops.sigmoid(out) if self.likelihood == "bernoulli" else out
 
     # -- NumPy-level methods --------------------------------------------------
-
-    def _check_x(self, x, argument="x"):
-        return checks.check_image_batch(x, image_shape=self.image_shape,
-                                        value_range=self.input_value_range(), argument=argument,
-                                        owner=type(self).__name__)
 
     def encode(self, x, batch_size=256):
         """Code indices (N, h, w), int32, of images (N, H, W, C)."""

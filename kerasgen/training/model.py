@@ -152,8 +152,9 @@ class GenerativeModel(StepMixin, keras.Model):
         return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
                                    argument=argument, owner=type(self).__name__)
 
-    def _check_arrays(self, x, y, argument):
-        x = checks.check_image_batch(
+    def _check_x(self, x, argument="x"):
+        """Checks a NumPy batch of images against the model's shape, range and level rules."""
+        return checks.check_image_batch(
             x,
             image_shape=self.image_shape,
             value_range=self.input_value_range(),
@@ -161,6 +162,9 @@ class GenerativeModel(StepMixin, keras.Model):
             argument=argument,
             owner=type(self).__name__,
         )
+
+    def _check_arrays(self, x, y, argument):
+        x = self._check_x(x, argument)
         if self.num_classes is not None:
             y = checks.check_labels(
                 y, num_classes=self.num_classes, num_examples=len(x),

@@ -9,7 +9,6 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.autoregressive import distributions
-from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
 SAMPLING_METHODS = ("cached", "naive")
@@ -162,12 +161,6 @@ class AutoregressiveModel(GenerativeModel):
 
     # -- likelihood -----------------------------------------------------------
 
-    def _check_x(self, x, argument="x"):
-        return checks.check_image_batch(
-            x, image_shape=self.image_shape, value_range=self.input_value_range(), integers=True,
-            argument=argument, owner=type(self).__name__,
-        )
-
     def _helper(self, key, factory):
         helper = self.__dict__.get(key)
         if helper is None:
@@ -289,9 +282,8 @@ class AutoregressiveModel(GenerativeModel):
             given = given[None]
         if given.ndim == 3 or given.shape[-1] != c:
             given = given[..., None]
-        given = np.broadcast_to(given, x_arr.shape)
+        given = np.ascontiguousarray(np.broadcast_to(given, x_arr.shape), dtype="float32")
         x_known = self._check_x(np.where(given > 0, x_arr, 0))
-        given = np.ascontiguousarray(np.broadcast_to(given, x_known.shape), dtype="float32")
         return self._fill(x_known, given, labels, seed, method, batch_size, verbose)
 
     def _fill(self, x, given, labels, seed, method, batch_size, verbose):
@@ -329,8 +321,8 @@ class AutoregressiveModel(GenerativeModel):
         flat_x = ops.reshape(x, (n, h * w * c))
         flat_given = ops.reshape(given, (n, h * w * c))
         flat_u = ops.reshape(u, (n, h * w * c))
+        top, bottom, left, right = self._cache_input_padding() if cached else (0, 0, 0, 0)
         if cached:
-            top, bottom, left, right = self._cache_input_padding()
             # Unknown subpixels hold 0 here; no output reads them before they are drawn.
             padded = ops.pad(self.encode_inputs(x), ((0, 0), (top, bottom), (left, right), (0, 0)))
             state = self._cache_init(padded, one_hot)
@@ -364,7 +356,6 @@ class AutoregressiveModel(GenerativeModel):
                 if cached:
                     pixel = ops.slice(flat_x, (0, (i * w + j) * c), (n, c))
                     pixel = self.encode_inputs(ops.reshape(pixel, (n, 1, 1, c)))
-                    top, _, left, _ = self._cache_input_padding()
                     state = (ops.slice_update(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
                 return flat_x, state
 

@@ -4,6 +4,7 @@ __version__ = "0.1.0.dev0"
 
 from kerasgen import backend  # noqa: E402  (selects the backend module once)
 from kerasgen import callbacks, data, losses, metrics, training, utils  # noqa: E402
-from kerasgen import layers, models  # noqa: E402
+from kerasgen import layers, models, presets  # noqa: E402
+from kerasgen.evaluation import available_metrics, evaluate  # noqa: E402
 
-__all__ = ["backend", "callbacks", "data", "layers", "losses", "metrics", "models", "training", "utils"]
+__all__ = ["available_metrics", "evaluate", "backend", "callbacks", "data", "layers", "losses", "metrics", "models", "presets", "training", "utils"]

@@ -177,3 +177,59 @@ class SampleGrid(keras.callbacks.Callback):
                 "value_range, e.g. (-1, 1) for a tanh generator."
             ) from error
         self.written.append(path)
+
+
+class EvaluationCallback(keras.callbacks.Callback):
+    """Runs `kerasgen.evaluate` on held-out data every n epochs during `fit`.
+
+    The numeric results join the epoch's logs with a prefix (``eval_nll_nats``,
+    ``eval_classifier_fid``, ...), so `History`, `CSVLogger`, early stopping
+    and checkpoints can use them; every full result dict is kept in
+    `results`.
+
+    Args:
+        data: held-out images in the model's input format (or ``(x, y)``).
+        labels: their class ids, or None.
+        every_n_epochs: int >= 1.
+        prefix: str put before each key in the logs.
+        **evaluate_kwargs: passed to `kerasgen.evaluate` (`metrics`,
+            `classifier`, `num_samples`, `seed`, ...).
+
+    Attributes:
+        results: list of (epoch, dict) pairs, epoch 1-based.
+
+    Example:
+
+    ```python
+    import numpy as np, kerasgen
+    x = (np.random.rand(64, 8, 8, 1) > 0.5).astype("float32")
+    model = kerasgen.models.PixelCNN(image_shape=(8, 8, 1), filters=8, num_blocks=1)
+    model.compile(optimizer="adam")
+    cb = kerasgen.callbacks.EvaluationCallback(x[:32], metrics=["nll"])
+    history = model.fit(x, epochs=2, verbose=0, callbacks=[cb])
+    len(history.history["eval_nll_nats"])  # 2
+    ```
+    """
+
+    def __init__(self, data, labels=None, every_n_epochs=1, prefix="eval_", **evaluate_kwargs):
+        super().__init__()
+        if not _is_int(every_n_epochs) or every_n_epochs < 1:
+            raise ValueError(f"EvaluationCallback: every_n_epochs must be an integer >= 1; got {every_n_epochs!r}.")
+        if not isinstance(prefix, str):
+            raise TypeError(f"EvaluationCallback: prefix must be a str; got {prefix!r}.")
+        self.data, self.labels = data, labels
+        self.every_n_epochs, self.prefix = int(every_n_epochs), prefix
+        self.evaluate_kwargs = evaluate_kwargs
+        self.results = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        from kerasgen.evaluation import evaluate
+
+        result = evaluate(self.model, self.data, self.labels, **self.evaluate_kwargs)
+        self.results.append((epoch + 1, result))
+        if logs is not None:
+            for key, value in result.items():
+                if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                    logs[self.prefix + key] = float(value)

@@ -1,26 +1,47 @@
 #!/usr/bin/env bash
 # Set up (if needed), then run the whole test suite once per Keras backend.
 # Fails if any backend fails. Extra arguments go to pytest.
+#
+# Each backend's tests run as KERASGEN_TEST_SHARDS pytest processes at once
+# (default: 2, or 1 on a one-core machine), each taking every n-th test
+# (tests/conftest.py): JAX spends most of a test compiling on one core.
 set -uo pipefail
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"  # quiet TensorFlow's C++ start-up lines
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 py="${KERASGEN_VENV:-.venv}/bin/python"
 backends="${KERASGEN_BACKENDS:-tensorflow jax torch}"
+cores=$(nproc 2>/dev/null || echo 1)
+shards="${KERASGEN_TEST_SHARDS:-$(( cores >= 2 ? 2 : 1 ))}"
 passed=0; failed=0; status=0; summary=""
 for backend in $backends; do
-  echo "=== tests under KERAS_BACKEND=$backend"
-  log=$(mktemp)
+  echo "=== tests under KERAS_BACKEND=$backend ($shards shards)"
   start=$(date +%s)
-  KERAS_BACKEND=$backend "$py" -m pytest -q -p no:cacheprovider --durations=10 "$@" 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  last=$(grep -E '[0-9]+ (passed|failed|error)' "$log" | tail -n 1)
-  p=$(echo "$last" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
-  f=$(echo "$last" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
-  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  logs=(); pids=()
+  for ((i = 0; i < shards; i++)); do
+    log=$(mktemp); logs+=("$log")
+    # torch's thread pool thrashes when two processes share two cores.
+    threads=""; [ "$backend" = torch ] && [ "$shards" -gt 1 ] && threads="OMP_NUM_THREADS=1"
+    env $threads KERAS_BACKEND=$backend KERASGEN_TEST_SHARD="$i/$shards" \
+      "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@" >"$log" 2>&1 &
+    pids+=($!)
+  done
+  rc=0; p_sum=0; f_sum=0; lines=""
+  for ((i = 0; i < shards; i++)); do
+    wait "${pids[$i]}" || rc=1
+    echo "--- shard $i/$shards"
+    cat "${logs[$i]}"
+    last=$(grep -E '[0-9]+ (passed|failed|error)' "${logs[$i]}" | tail -n 1)
+    p=$(echo "$last" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+    f=$(echo "$last" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+    [ -n "$last" ] || f=$((f + 1))  # a shard that crashed before its summary
+    p_sum=$((p_sum + ${p:-0})); f_sum=$((f_sum + ${f:-0}))
+    lines="$lines\n    shard $i: ${last:-no pytest summary}"
+    rm -f "${logs[$i]}"
+  done
+  passed=$((passed + p_sum)); failed=$((failed + f_sum))
   [ "$rc" -eq 0 ] || status=1
-  summary="$summary\n  $backend: exit $rc in $(( $(date +%s) - start ))s: ${last:-no pytest summary}"
-  rm -f "$log"
+  summary="$summary\n  $backend: exit $rc in $(( $(date +%s) - start ))s: $p_sum passed, $f_sum failed$lines"
 done
 printf "=== summary%b\n" "$summary"
 echo "$passed passed, $failed failed"

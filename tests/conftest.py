@@ -45,3 +45,33 @@ def binary_digits(digits):
 
 BACKEND = keras.backend.backend()
 IS_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def digits_classifier(digits):
+    """A small evaluation classifier for the 8x8 digits (test accuracy about 0.9)."""
+    from kerasgen.metrics import train_classifier
+
+    (x_train, y_train), _ = digits
+    return train_classifier(x_train, y_train, epochs=10, batch_size=64, verbose=0, seed=0,
+                            filters=(16,), feature_dim=32)
+
+
+def pytest_collection_modifyitems(config, items):
+    """KERASGEN_TEST_SHARD="i/n" keeps every n-th test from the i-th (scripts/test.sh runs n at once).
+
+    JAX spends most of a test compiling, on one core; two shards use both.
+    Round-robin over the collected order spreads each file's tests (and the
+    parametrized runs of one heavy test) over the shards.
+    """
+    shard = os.environ.get("KERASGEN_TEST_SHARD")
+    if not shard:
+        return
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+        assert 0 <= index < count
+    except (ValueError, AssertionError):
+        raise pytest.UsageError(f"KERASGEN_TEST_SHARD must be 'i/n' with 0 <= i < n; got {shard!r}") from None
+    keep = [item for k, item in enumerate(items) if k % count == index]
+    config.hook.pytest_deselected(items=[item for k, item in enumerate(items) if k % count != index])
+    items[:] = keep

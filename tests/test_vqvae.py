@@ -6,6 +6,7 @@ import pytest
 import keras
 from keras import ops
 
+import kerasgen
 from kerasgen.backend import input_gradient
 from kerasgen.layers import VectorQuantizer
 from kerasgen.models import VQVAE
@@ -68,8 +69,8 @@ def test_quantizer_bad_inputs():
 
 
 @pytest.mark.parametrize("ema", [True, False])
-def test_vqvae_trains_with_codebook_perplexity_above_one(ema, binary_digits, tmp_path):
-    (x_train, _), (x_test, _) = binary_digits
+def test_vqvae_trains_with_codebook_perplexity_above_one(ema, binary_digits, digits_classifier, tmp_path):
+    (x_train, _), (x_test, y_test) = binary_digits
     vq = VQVAE(image_shape=(8, 8, 1), num_codes=16, code_dim=8, filters=(16,), ema=ema, seed=0)
     vq.compile(optimizer=keras.optimizers.Adam(3e-3))
     before = vq.evaluate(x_test, batch_size=len(x_test), verbose=0, return_dict=True)
@@ -89,6 +90,10 @@ def test_vqvae_trains_with_codebook_perplexity_above_one(ema, binary_digits, tmp
     samples = vq.sample(4, seed=0)
     assert samples.shape == (4, 8, 8, 1) and np.all((samples >= 0) & (samples <= 1))
     np.testing.assert_array_equal(vq.sample(4, seed=0), samples)
+    result = kerasgen.evaluate(vq, x_test, y_test, classifier=digits_classifier, num_samples=64,
+                               metrics=["reconstruction", "probe", "sample_quality"])
+    assert result["probe_accuracy"] > 0.5 and result["probe_feature_dim"] == 4 * 4 * 8
+    assert sum(result["class_histogram"]) == 64 and result["classifier_fid"] > 0
 
     path = tmp_path / "vq.keras"
     vq.save(path)

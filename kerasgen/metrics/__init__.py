@@ -15,6 +15,7 @@ typicality-test correction), `linear_probe` (accuracy of a linear classifier
 on learned features).
 """
 
+from kerasgen.metrics.classifier import feature_floor, train_classifier
 from kerasgen.metrics.coverage import class_coverage, mode_coverage
 from kerasgen.metrics.sample_quality import (
     frechet_distance, inception_score, kernel_inception_distance, precision_recall,
@@ -22,6 +23,6 @@ from kerasgen.metrics.sample_quality import (
 from kerasgen.metrics.uses import linear_probe, ood_auroc, typicality_scores
 
 __all__ = [
-    "class_coverage", "frechet_distance", "inception_score", "kernel_inception_distance",
-    "linear_probe", "mode_coverage", "ood_auroc", "precision_recall", "typicality_scores",
+    "class_coverage", "feature_floor", "frechet_distance", "inception_score", "kernel_inception_distance",
+    "linear_probe", "mode_coverage", "ood_auroc", "precision_recall", "train_classifier", "typicality_scores",
 ]

@@ -7,6 +7,8 @@ numbers are *not* Inception FID/KID/IS and are not comparable with published
 values; they compare models measured with the same classifier.
 """
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 
@@ -56,7 +58,11 @@ def frechet_distance(real, fake):
     mu_r, mu_f = real.mean(0), fake.mean(0)
     s_r, s_f = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
     s_r, s_f = np.atleast_2d(s_r), np.atleast_2d(s_f)
-    root = linalg.sqrtm(s_r @ s_f)
+    with warnings.catch_warnings():
+        # Dead ReLU features make the covariances singular; sqrtm warns but
+        # its result is still usable when finite (checked next).
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(s_r @ s_f)
     if not np.all(np.isfinite(root)):
         # A singular product: regularise, as is usual for FID.
         eps = 1e-6 * np.eye(len(s_r))

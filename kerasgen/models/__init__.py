@@ -2,6 +2,7 @@
 
 from kerasgen.models.autoencoder import Autoencoder, DenoisingAutoencoder
 from kerasgen.models.autoregressive import AutoregressiveModel, GatedPixelCNN, PixelCNN, PixelRNN
+from kerasgen.models.classifier import Classifier
 from kerasgen.models.gan import DCGAN, GAN, WGANGP, ConditionalGAN
 from kerasgen.models.latent_model import LatentImageModel
 from kerasgen.models.vae import VAE, ConditionalVAE
@@ -9,6 +10,6 @@ from kerasgen.models.vqvae import VQVAE
 
 __all__ = [
     "AutoregressiveModel", "GatedPixelCNN", "PixelCNN", "PixelRNN",
-    "Autoencoder", "ConditionalGAN", "ConditionalVAE", "DCGAN", "DenoisingAutoencoder", "GAN",
+    "Autoencoder", "Classifier", "ConditionalGAN", "ConditionalVAE", "DCGAN", "DenoisingAutoencoder", "GAN",
     "LatentImageModel", "VAE", "VQVAE", "WGANGP",
 ]

@@ -1,0 +1,329 @@
+"""`kerasgen.evaluate`: every measurement that applies to a model, in one dict.
+
+What applies to which model:
+
+| metric           | models                                          |
+|------------------|-------------------------------------------------|
+| `nll`            | explicit densities: autoregressive (exact), VAE (IWAE bound) |
+| `reconstruction` | Autoencoder, DenoisingAutoencoder, VAE, VQVAE   |
+| `sample_quality` | every model that samples: VAE, GAN, autoregressive, VQVAE (with a prior) |
+| `ood`            | explicit densities (VAE scored by its ELBO)     |
+| `probe`          | models with an encoder: Autoencoder, DenoisingAutoencoder, VAE, VQVAE |
+
+Sample quality is measured on the features of a classifier trained on the
+dataset itself (the zoo's ``fashion_mnist_classifier`` by default): the
+``classifier_fid``, ``classifier_kid`` and ``classifier_inception_score`` it
+reports are *not* Inception metrics and are not comparable with published
+values.
+"""
+
+import numpy as np
+
+from kerasgen.metrics.coverage import class_coverage
+from kerasgen.metrics.sample_quality import (
+    frechet_distance, inception_score, kernel_inception_distance, precision_recall,
+)
+from kerasgen.metrics.uses import linear_probe, ood_auroc, typicality_scores
+
+METRICS = ("nll", "reconstruction", "sample_quality", "ood", "probe")
+
+
+def _has_likelihood(model):
+    return hasattr(model, "log_prob") or hasattr(model, "log_likelihood")
+
+
+def _can_sample(model):
+    if not hasattr(model, "sample"):
+        return False
+    return getattr(model, "prior", True) is not None  # a VQ-VAE samples once fit_prior ran
+
+
+def _has_encoder(model):
+    return hasattr(model, "encode_features") or (hasattr(model, "encode") and hasattr(model, "latent_dim"))
+
+
+def available_metrics(model):
+    """The metrics of `evaluate` that apply to `model`, in `METRICS` order."""
+    rules = {"nll": _has_likelihood(model), "reconstruction": hasattr(model, "reconstruct"),
+             "sample_quality": _can_sample(model), "ood": _has_likelihood(model),
+             "probe": _has_encoder(model)}
+    return tuple(m for m in METRICS if rules[m])
+
+
+def _collect(data, labels, max_examples):
+    """NumPy images and labels from an array, an (x, y) tuple, a tf.data.Dataset or a PyDataset."""
+    if isinstance(data, tuple):
+        if labels is not None:
+            raise ValueError("evaluate: pass labels either inside data=(x, y) or as labels=, not both.")
+        data, labels = data
+    if isinstance(data, np.ndarray) or hasattr(data, "__array__"):
+        x = np.asarray(data)
+    else:
+        xs, ys = [], []
+        batches = data.as_numpy_iterator() if hasattr(data, "as_numpy_iterator") else (
+            data[i] for i in range(len(data)))
+        for batch in batches:
+            xb, yb = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
+            xs.append(np.asarray(xb))
+            if yb is not None:
+                ys.append(np.asarray(yb))
+            if max_examples and sum(len(b) for b in xs) >= max_examples:
+                break
+        if not xs:
+            raise ValueError("evaluate: data yielded no batches.")
+        x = np.concatenate(xs)
+        if ys and labels is None:
+            labels = np.concatenate(ys)
+    if max_examples:
+        x = x[:max_examples]
+        labels = None if labels is None else np.asarray(labels)[:max_examples]
+    if labels is not None:
+        labels = np.asarray(labels).reshape(-1)
+        if len(labels) != len(x):
+            raise ValueError(f"evaluate: data has {len(x)} images but labels has {len(labels)}.")
+    return x, labels
+
+
+def _value_range(model):
+    value_range = model.input_value_range() if hasattr(model, "input_value_range") else None
+    return (0.0, 1.0) if value_range is None else tuple(float(v) for v in value_range)
+
+
+def to_unit(model, images):
+    """Images in `model`'s value range (levels for autoregressive models) mapped linearly to [0, 1].
+
+    Values outside the range map outside [0, 1]; nothing is clipped here.
+    """
+    lo, hi = _value_range(model)
+    return (np.asarray(images, "float32") - lo) / (hi - lo)
+
+
+def from_unit(model, images, rng):
+    """Images in [0, 1] mapped to `model`'s input format.
+
+    Binary models get Bernoulli draws with p = the value (as dynamic
+    binarization does); other level models get the nearest level.
+    """
+    lo, hi = _value_range(model)
+    u = np.asarray(images, "float32")
+    integers = hasattr(model, "input_integer_values") and model.input_integer_values()
+    if integers and hi - lo == 1:
+        return (rng.random(u.shape) < u).astype("float32")
+    if integers:
+        return np.round(lo + u * (hi - lo)).astype("float32")
+    return (lo + u * (hi - lo)).astype("float32")
+
+
+def ood_sets(model, x, seed=0):
+    """Out-of-distribution image sets in `model`'s input format, as many as `x` (at most 1797 digits).
+
+    - ``noise``: uniform over the value range (uniform levels for level models);
+    - ``flipped``: `x` upside down; ``inverted``: `x` with its values reversed (lo + hi - x);
+    - ``digits``: scikit-learn's 8x8 digits resized to the image size (grey images only).
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    lo, hi = _value_range(model)
+    x = np.asarray(x, "float32")
+    sets = {"noise": from_unit(model, rng.random(x.shape), rng), "flipped": x[:, ::-1].copy(),
+            "inverted": (lo + hi - x).astype("float32")}
+    height, width, channels = x.shape[1:]
+    if channels == 1:
+        from kerasgen.data import load
+
+        digits, _ = load("digits", split="all")
+        digits = digits[rng.permutation(len(digits))[: len(x)]]
+        resized = np.stack([
+            np.asarray(Image.fromarray(d[..., 0]).resize((width, height), Image.BILINEAR))
+            for d in digits
+        ])[..., None].astype("float32") / 255.0
+        sets["digits"] = from_unit(model, resized, rng)
+    return sets
+
+
+def _scores(model, x, labels, seed, elbo_samples):
+    """Per-image log-likelihood (exact) or its ELBO/IWAE estimate, in nats."""
+    if hasattr(model, "log_prob"):
+        return model.log_prob(x, labels)
+    return model.log_likelihood(x, labels, num_samples=elbo_samples, seed=seed, verbose=0)
+
+
+def _features(model, x, labels):
+    if hasattr(model, "encode_features"):
+        return model.encode_features(x).reshape(len(x), -1)
+    return model.encode(x, labels) if model.num_classes else model.encode(x)
+
+
+def _load_classifier(classifier):
+    if classifier is None or not isinstance(classifier, str):
+        return classifier
+    from kerasgen.presets import load_preset
+
+    return load_preset(classifier)
+
+
+def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mnist_classifier",
+             num_samples=1000, nll_samples=100, elbo_samples=1, train_data=None, ood_data="auto",
+             max_examples=None, seed=0, batch_size=256):
+    """Runs the evaluations that apply to `model` on test `data` and returns one flat dict.
+
+    Args:
+        model: a trained kerasgen model.
+        data: test images in the model's input format (what `fit` takes): a
+            NumPy array, a tuple ``(x, y)``, a `tf.data.Dataset` or a
+            `keras.utils.PyDataset` yielding ``x`` or ``(x, y)`` batches.
+        labels: class ids of `data` (needed for conditional models and probes).
+        metrics: "auto" (everything in `available_metrics(model)` that the
+            arguments allow) or a list of names from `METRICS`; asking for one
+            that does not apply to the model raises `ValueError`.
+        classifier: a `kerasgen.models.Classifier`, a preset name or folder
+            (default: the zoo's Fashion-MNIST classifier), or None to skip
+            sample quality.
+        num_samples: images to generate for sample quality.
+        nll_samples: importance samples K of the VAE's IWAE bound.
+        elbo_samples: importance samples of the VAE's outlier score (1: the ELBO).
+        train_data: ``(x, y)`` or ``x`` from the training distribution, not
+            `data`: the reference of the typicality test and the probe's
+            training set. If None, the first half of `data` plays that part
+            and outlier scores and probe accuracy use the second half.
+        ood_data: "auto" (`ood_sets`), a dict name -> images in the model's
+            format, or None.
+        max_examples: use at most this many examples of `data`.
+        seed: int; makes sampling, importance samples and OOD sets repeatable.
+        batch_size: images per step where the model takes one.
+
+    Returns:
+        dict of floats (plus ``class_histogram``, ``ood_more_likely_than_data``,
+        ``feature_space`` and ``skipped``), e.g. ``nll_nats``, ``bits_per_dim``,
+        ``classifier_fid``, ``ood_auroc/noise``, ``probe_accuracy``.
+
+    Example:
+
+    ```python
+    import numpy as np, kerasgen
+    x = (np.random.rand(64, 8, 8, 1) > 0.5).astype("float32")
+    model = kerasgen.models.PixelCNN(image_shape=(8, 8, 1), filters=8, num_blocks=1)
+    model.compile(optimizer="adam")
+    model.fit(x, epochs=1, verbose=0)
+    kerasgen.evaluate(model, x, metrics=["nll", "ood"])["ood_auroc/noise"]
+    ```
+    """
+    name = type(model).__name__
+    applicable = available_metrics(model)
+    x, labels = _collect(data, labels, max_examples)
+    x = model._check_x(x, argument="data")
+    if metrics == "auto":
+        wanted = [m for m in applicable if m != "probe" or labels is not None]
+    else:
+        wanted = [metrics] if isinstance(metrics, str) else list(metrics)
+        for m in wanted:
+            if m not in METRICS:
+                raise ValueError(f"evaluate: unknown metric {m!r}; expected some of {METRICS}.")
+            if m not in applicable:
+                why = {"nll": "it defines no likelihood (GANs and autoencoders have none)",
+                       "ood": "outlier scores need a likelihood, which it does not define",
+                       "sample_quality": "it cannot sample (a VQ-VAE needs fit_prior first)",
+                       "reconstruction": "it has no encoder and decoder",
+                       "probe": "it has no encoder"}[m]
+                raise ValueError(
+                    f"evaluate: metric {m!r} does not apply to {name}: {why}. "
+                    f"Metrics for {name}: {list(applicable)}."
+                )
+        if "probe" in wanted and labels is None:
+            raise ValueError("evaluate: metric 'probe' needs labels for data (labels= or data=(x, y)).")
+    conditional = getattr(model, "num_classes", None) is not None
+    if conditional and labels is None:
+        raise ValueError(f"evaluate: {name} is conditional; pass the labels of data (labels= or data=(x, y)).")
+    model_labels = labels if conditional else None
+
+    if train_data is None:
+        half = len(x) // 2
+        ref_x, ref_y, eval_x, eval_y = x[:half], (None if labels is None else labels[:half]), x[half:], (
+            None if labels is None else labels[half:])
+        split = f"first {half} of data as reference/probe training set, last {len(x) - half} scored"
+    else:
+        ref_x, ref_y = _collect(train_data, None, None)
+        ref_x = model._check_x(ref_x, argument="train_data")
+        eval_x, eval_y = x, labels
+        split = "train_data as reference/probe training set, data scored"
+
+    results = {"model": name, "num_examples": int(len(x)), "skipped": []}
+    if "nll" in wanted:
+        kwargs = {} if hasattr(model, "log_prob") else {"num_samples": nll_samples, "seed": seed}
+        nll = model.evaluate_nll(x, model_labels, **kwargs)
+        results.update({"nll_nats": nll["nll_nats"], "nll_nats_stderr": nll["nll_nats_stderr"],
+                        "bits_per_dim": nll["bits_per_dim"]})
+        if kwargs:
+            results["nll_bound"] = f"IWAE, K={nll_samples} (an upper bound on the NLL)"
+    if "reconstruction" in wanted:
+        args = (x, model_labels) if conditional else (x,)
+        results["reconstruction_mse"] = float(np.mean((to_unit(model, model.reconstruct(*args)) - to_unit(model, x)) ** 2))
+    if "sample_quality" in wanted:
+        clf = _load_classifier(classifier)
+        if clf is None:
+            results["skipped"].append("sample_quality: no classifier")
+        else:
+            if tuple(clf.image_shape) != tuple(x.shape[1:]):
+                raise ValueError(
+                    f"evaluate: the classifier takes images of shape {tuple(clf.image_shape)}, data has "
+                    f"{tuple(x.shape[1:])}; pass classifier= one trained on this data "
+                    "(kerasgen.metrics.train_classifier)."
+                )
+            results.update(_sample_quality(model, clf, x, num_samples, seed, conditional))
+            source = f"the {classifier!r} preset" if isinstance(classifier, str) else "the classifier passed"
+            results["feature_space"] = (f"features of {source}, trained on the data itself; not Inception: "
+                                        "not comparable with published FID/KID/IS")
+    if "ood" in wanted and ood_data is not None:
+        sets = ood_sets(model, eval_x, seed) if ood_data == "auto" else dict(ood_data)
+        results.update(_ood(model, eval_x, eval_y if conditional else None, ref_x,
+                            ref_y if conditional else None, sets, seed, elbo_samples))
+        results["ood_split"] = split
+    if "probe" in wanted:
+        probe = linear_probe(_features(model, ref_x, ref_y), ref_y, _features(model, eval_x, eval_y), eval_y)
+        results.update({"probe_accuracy": probe["accuracy"], "probe_feature_dim": probe["feature_dim"],
+                        "probe_split": split})
+    return results
+
+
+def _sample_quality(model, clf, x, num_samples, seed, conditional):
+    sample_labels = np.arange(num_samples) % model.num_classes if conditional else None
+    kwargs = {"labels": sample_labels} if conditional else {}
+    samples = to_unit(model, model.sample(num_samples, seed=seed, **kwargs))
+    # A Gaussian decoder's means may leave [0, 1]; the classifier takes images,
+    # so they are clipped for it, and the share clipped is reported.
+    outside = float(np.mean((samples < 0.0) | (samples > 1.0)))
+    samples = samples.clip(0.0, 1.0)
+    real, fake = clf.features(to_unit(model, x)), clf.features(samples)
+    probs = clf.probabilities(samples)
+    kid = kernel_inception_distance(real, fake, subset_size=min(1000, len(real), len(fake)), seed=seed)
+    pr = precision_recall(real, fake)
+    coverage = class_coverage(probs, clf.num_classes)
+    out = {
+        "classifier_fid": frechet_distance(real, fake), "classifier_kid": kid["kid"],
+        "classifier_kid_std": kid["kid_std"], "precision": pr["precision"], "recall": pr["recall"],
+        "classifier_inception_score": inception_score(probs, num_splits=min(10, num_samples))["is"],
+        "class_coverage": coverage["fraction_reached"], "class_entropy_bits": coverage["entropy_bits"],
+        "class_histogram": coverage["histogram"], "sample_values_clipped": outside,
+    }
+    if conditional:
+        out["label_accuracy"] = float(np.mean(probs.argmax(-1) == sample_labels))
+    return out
+
+
+def _ood(model, eval_x, eval_y, ref_x, ref_y, sets, seed, elbo_samples):
+    in_scores = _scores(model, eval_x, eval_y, seed, elbo_samples)
+    ref_scores = _scores(model, ref_x, ref_y, seed + 1, elbo_samples)
+    out = {"ood_mean_log_prob/data": float(in_scores.mean()), "ood_more_likely_than_data": []}
+    for i, (set_name, images) in enumerate(sets.items()):
+        images = model._check_x(np.asarray(images, "float32"), argument=f"ood_data[{set_name!r}]")
+        # A conditional model scores outliers under the labels of the data they replace.
+        labels = None if eval_y is None else np.resize(eval_y, len(images))
+        scores = _scores(model, images, labels, seed + 2 + i, elbo_samples)
+        out[f"ood_mean_log_prob/{set_name}"] = float(scores.mean())
+        out[f"ood_auroc/{set_name}"] = ood_auroc(in_scores, scores)
+        out[f"ood_auroc_typicality/{set_name}"] = ood_auroc(
+            typicality_scores(in_scores, ref_scores), typicality_scores(scores, ref_scores))
+        if out[f"ood_auroc/{set_name}"] < 0.5:
+            out["ood_more_likely_than_data"].append(set_name)
+    return out

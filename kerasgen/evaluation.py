@@ -50,7 +50,7 @@ def available_metrics(model):
     return tuple(m for m in METRICS if rules[m])
 
 
-def _collect(data, labels, max_examples):
+def _collect(data, labels, max_examples, image_ndim=3):
     """NumPy images and labels from an array, an (x, y) tuple, a tf.data.Dataset or a PyDataset."""
     if isinstance(data, tuple):
         if labels is not None:
@@ -64,9 +64,11 @@ def _collect(data, labels, max_examples):
             data[i] for i in range(len(data)))
         for batch in batches:
             xb, yb = (batch[0], batch[1]) if isinstance(batch, (tuple, list)) else (batch, None)
-            xs.append(np.asarray(xb))
+            xb = np.asarray(xb)
+            unbatched = xb.ndim == image_ndim  # a dataset of single examples
+            xs.append(xb[None] if unbatched else xb)
             if yb is not None:
-                ys.append(np.asarray(yb))
+                ys.append(np.asarray(yb).reshape(-1))
             if max_examples and sum(len(b) for b in xs) >= max_examples:
                 break
         if not xs:

@@ -24,14 +24,39 @@ ZOO_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FILES = ("config.json", "model.weights.h5", "metadata.json")
 
 
-def list_presets():
-    """Names of the built-in presets (folders of ``zoo/`` holding a ``metadata.json``), sorted."""
+def _built_presets():
     if not os.path.isdir(ZOO_DIR):
         return []
     return sorted(
         name for name in os.listdir(ZOO_DIR)
-        if os.path.isfile(os.path.join(ZOO_DIR, name, "metadata.json"))
+        if not name.startswith(".") and os.path.isfile(os.path.join(ZOO_DIR, name, "metadata.json"))
     )
+
+
+def list_presets(family=None):
+    """Names of the built-in presets (the folders of ``zoo/``), sorted; only `family`'s if given.
+
+    Example:
+
+    ```python
+    kerasgen.list_presets()              # every built-in preset
+    kerasgen.list_presets("classifier")  # ['fashion_mnist_classifier']
+    ```
+    """
+    names = _built_presets()
+    if family is None:
+        return names
+    families = {name: _read_json(os.path.join(ZOO_DIR, name), "metadata.json").get("family") for name in names}
+    known = sorted({f for f in families.values() if f})
+    if family not in known:
+        raise ValueError(f"list_presets: unknown family {family!r}; the zoo has {known}.")
+    return [name for name in names if families[name] == family]
+
+
+def preset_class_name(name_or_path):
+    """The registered class name (``kerasgen>VAE``) of the model a preset holds."""
+    config = _read_json(preset_dir(name_or_path), "config.json")
+    return config.get("registered_name") or config.get("class_name")
 
 
 def preset_dir(name_or_path):
@@ -41,7 +66,7 @@ def preset_dir(name_or_path):
     path = os.fspath(name_or_path)
     if os.path.isdir(path):
         return path
-    names = list_presets()
+    names = _built_presets()
     if path in names:
         return os.path.join(ZOO_DIR, path)
     close = difflib.get_close_matches(path, names, n=3, cutoff=0.5)
@@ -144,3 +169,60 @@ def save_preset(model, path, metadata, overwrite=False):
         if os.path.exists(tmp):
             shutil.rmtree(tmp)
     return path
+
+
+def from_preset(name_or_path, load_weights=True):
+    """The model of a built-in preset (by name) or of a preset folder, with its weights.
+
+    Args:
+        name_or_path: a name from `list_presets()` or a folder written by
+            `save_preset` / `model.save_to_preset`.
+        load_weights: bool; False gives the untrained architecture.
+
+    Example:
+
+    ```python
+    clf = kerasgen.from_preset("fashion_mnist_classifier")
+    clf.image_shape  # (28, 28, 1)
+    ```
+    """
+    return load_preset(name_or_path, load_weights=load_weights)
+
+
+class _ClassProperty:
+    def __init__(self, getter):
+        self.getter = getter
+
+    def __get__(self, instance, owner):
+        return self.getter(owner)
+
+
+class PresetMixin:
+    """`Cls.presets`, `Cls.from_preset(...)` and `model.save_to_preset(path)` for kerasgen models."""
+
+    @_ClassProperty
+    def presets(cls):  # noqa: N805  (a class property)
+        """Names of the built-in presets that hold a `cls` (or a subclass)."""
+        names = []
+        for name in _built_presets():
+            model_cls = keras.saving.get_registered_object(preset_class_name(name))
+            if isinstance(model_cls, type) and issubclass(model_cls, cls):
+                names.append(name)
+        return names
+
+    @classmethod
+    def from_preset(cls, name_or_path, load_weights=True):
+        """Loads a preset that holds a `cls`; see `kerasgen.from_preset`."""
+        held = preset_class_name(name_or_path)
+        model_cls = keras.saving.get_registered_object(held)
+        if not (isinstance(model_cls, type) and issubclass(model_cls, cls)):
+            raise ValueError(
+                f"{cls.__name__}.from_preset: preset {os.fspath(name_or_path)!r} holds a {held}, not a "
+                f"{cls.__name__}; presets for {cls.__name__}: {cls.presets}. Use kerasgen.from_preset "
+                "to load any preset."
+            )
+        return load_preset(name_or_path, load_weights=load_weights)
+
+    def save_to_preset(self, path, metadata=None, overwrite=False):
+        """Writes this model to a preset folder (config, weights, `metadata`); see `save_preset`."""
+        return save_preset(self, path, {} if metadata is None else metadata, overwrite=overwrite)

@@ -27,6 +27,8 @@ PUBLIC = [
     kerasgen.models.VQVAE,
     kerasgen.models.Classifier,
     kerasgen.evaluate,
+    kerasgen.list_presets,
+    kerasgen.from_preset,
     kerasgen.callbacks.EvaluationCallback,
     kerasgen.metrics.frechet_distance,
     kerasgen.metrics.ood_auroc,

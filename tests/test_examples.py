@@ -152,3 +152,37 @@ def test_gated_pixelcnn_example_writes_samples_completions_and_exact_nll(tmp_pat
     with pytest.raises(SystemExit, match="already holds"):
         example.main(argv)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@needs_fashion_mnist
+def test_autoencoder_example_compares_the_two_models(tmp_path):
+    example = load_example("autoencoder_fashion_mnist")
+    out = tmp_path / "run"
+    metrics = example.main(["--out", str(out), "--epochs", "2", "--train-images", "4096", "--batch-size", "64",
+                            "--test-images", "200", "--latent-dim", "8", "--verbose", "0"])
+    assert json.loads((out / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
+    for name in ("autoencoder", "denoising_autoencoder"):
+        m = metrics[name]
+        assert 0 < m["mse_clean"] < 0.8 * metrics["mse_of_the_mean_image"]
+        assert 0 < m["mse_noisy_to_clean"] < metrics["mse_of_the_mean_image"]
+        assert m["probe_accuracy"] > 0.3  # ten classes: chance is 0.1
+    from PIL import Image
+
+    with Image.open(out / "reconstructions.png") as image:
+        assert image.size == ((10 * 29 + 1) * 2, (4 * 29 + 1) * 2)
+    with pytest.raises(SystemExit, match="already holds"):
+        example.main(["--out", str(out)])
+
+
+@needs_fashion_mnist
+def test_vqvae_example_trains_both_stages_and_samples(tmp_path):
+    example = load_example("vqvae_fashion_mnist")
+    out = tmp_path / "run"
+    metrics = example.main(["--out", str(out), "--epochs", "1", "--prior-epochs", "1", "--train-images", "1024",
+                            "--test-images", "64", "--samples", "16", "--num-codes", "16", "--verbose", "0"])
+    assert metrics["test_perplexity"] > 1 and metrics["test_codes_used"] > 1
+    assert 0 < metrics["test_reconstruction_mse"] < 0.25
+    # The prior beats a uniform choice among the 16 codes (4 bits per code).
+    assert 0 < metrics["prior_bits_per_code"] < 4
+    for name in example.OUTPUT_NAMES:
+        assert (out / name).exists()

@@ -4,11 +4,12 @@ import keras
 import numpy as np
 from keras import layers
 
+from kerasgen.presets import PresetMixin
 from kerasgen.training.model import check_image_shape
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class Classifier(keras.Model):
+class Classifier(PresetMixin, keras.Model):
     """A small CNN whose penultimate layer is the feature space of FID, KID and precision/recall.
 
     Inception weights cannot be fetched offline, so kerasgen measures sample

@@ -6,13 +6,14 @@ import keras
 import numpy as np
 
 from kerasgen.backend import StepMixin
+from kerasgen.presets import PresetMixin
 from kerasgen.training import checks
 from kerasgen.training.callbacks import StopOnNonFiniteLoss
 from kerasgen.training.groups import OptimizationGroup
 from kerasgen.training.optimizer_set import OptimizerSet
 
 
-class GenerativeModel(StepMixin, keras.Model):
+class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     """Base class: a model that states its objective and lets Keras train it.
 
     A subclass states *what* to optimise, in `keras.ops` only:

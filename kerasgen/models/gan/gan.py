@@ -287,11 +287,17 @@ class GAN(GenerativeModel):
     # -- sampling and latent tools -----------------------------------------
 
     def latents(self, n, seed=None):
-        """n latent vectors z ~ N(0, I) as a NumPy array; a given seed repeats them."""
+        """n latent vectors z ~ N(0, I) as a NumPy array.
+
+        A given seed repeats them, and gives the same latents under every
+        backend (they come from NumPy); without one they come from the
+        model's seed generator.
+        """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
-        rng = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
-        return ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=rng))
+        if seed is not None:
+            return np.random.default_rng(seed).standard_normal((int(n), self.latent_dim), dtype="float32")
+        return ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=self.seed_generator))
 
     def generate(self, z, labels=None, batch_size=256):
         """G(z) for latents z (N, latent_dim), as a NumPy array (N, *data_shape).

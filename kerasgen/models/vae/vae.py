@@ -159,7 +159,8 @@ class VAE(LatentImageModel):
         Args:
             n: int, images to draw.
             labels: class ids (one, or n) for conditional models.
-            seed: int for a repeatable draw, or None to use the model's seed generator.
+            seed: int for a repeatable draw, the same under every backend (the
+                draws come from NumPy), or None to use the model's seed generator.
             mean: bool; the Bernoulli decoder's mean is the pixel probabilities.
 
         Returns:
@@ -167,15 +168,19 @@ class VAE(LatentImageModel):
         """
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
-        rng = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
-        z = ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=rng))
-        images = self.decode(z, labels, batch_size)
+        if seed is not None:  # NumPy draws: the same images under every backend
+            gen = np.random.default_rng(seed)
+            normal = lambda shape: gen.standard_normal(shape, dtype="float32")  # noqa: E731
+            uniform = lambda shape: gen.random(shape, dtype="float32")  # noqa: E731
+        else:
+            normal = lambda shape: ops.convert_to_numpy(keras.random.normal(shape, seed=self.seed_generator))  # noqa: E731
+            uniform = lambda shape: ops.convert_to_numpy(keras.random.uniform(shape, seed=self.seed_generator))  # noqa: E731
+        images = self.decode(normal((int(n), self.latent_dim)), labels, batch_size)
         if mean:
             return images
         if self.likelihood == "bernoulli":
-            u = ops.convert_to_numpy(keras.random.uniform(images.shape, seed=rng))
-            return (u < images).astype("float32")
-        noise = ops.convert_to_numpy(keras.random.normal(images.shape, seed=rng))
+            return (uniform(images.shape) < images).astype("float32")
+        noise = normal(images.shape)
         return images + np.exp(ops.convert_to_numpy(self._decoder_log_scale())) * noise
 
     def log_likelihood(self, x, labels=None, num_samples=1000, batch_size=None, seed=None,

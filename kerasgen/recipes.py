@@ -1,0 +1,275 @@
+"""Training recipes: how each zoo preset is built, as data, and the `train` function that runs one.
+
+A recipe says which model to build (class and constructor arguments), how
+the data are prepared, how long to train, and which headline metric to
+measure on the test set afterwards, with the relative tolerance within which
+the zoo test must re-measure it under every backend (measurements are seeded
+with NumPy, so it covers float differences between backends, not sampling
+noise). `train(recipe_or_name, out)` runs it
+with a progress bar, writes a sample grid and a checkpoint each epoch, and
+ends with a preset folder whose metadata holds the recipe, the versions, the
+measured metrics and the command. `kerasgen train FAMILY_OR_PRESET` is the
+same from the shell, and the zoo's presets were built by it (the command is
+in each preset's metadata).
+"""
+
+import copy
+import datetime
+import os
+import platform
+import shlex
+import sys
+import time
+
+import keras
+import numpy as np
+
+FORMATS = ("binary", "unit", "symmetric")
+
+RECIPES = {
+    "vae": {
+        "preset": "vae_fashion_mnist",
+        "description": "Convolutional VAE with a Bernoulli decoder, 16-d latent, on binarized Fashion-MNIST.",
+        "model": {"class_name": "VAE", "config": {"image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
+        "data": {"format": "binary", "labels": False},
+        "train": {"epochs": 8, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
+        "headline": {"metric": "nll_nats", "test_images": 500, "tolerance": 1e-3,
+                     "evaluate": {"metrics": ["nll"], "nll_samples": 100}},
+    },
+    "conditional_vae": {
+        "preset": "conditional_vae_fashion_mnist",
+        "description": "Class-conditional convolutional VAE, 16-d latent, on binarized Fashion-MNIST.",
+        "model": {"class_name": "ConditionalVAE",
+                  "config": {"num_classes": 10, "image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
+        "data": {"format": "binary", "labels": True},
+        "train": {"epochs": 8, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
+        "headline": {"metric": "nll_nats", "test_images": 500, "tolerance": 1e-3,
+                     "evaluate": {"metrics": ["nll"], "nll_samples": 100}},
+    },
+    "dcgan": {
+        "preset": "dcgan_fashion_mnist",
+        "description": "DCGAN (non-saturating loss) on Fashion-MNIST scaled to [-1, 1].",
+        "model": {"class_name": "DCGAN", "config": {"latent_dim": 64, "base_filters": 32, "seed": 0}},
+        "data": {"format": "symmetric", "labels": False},
+        "train": {"epochs": 5, "batch_size": 64, "seed": 0},
+        "headline": {"metric": "classifier_fid", "test_images": 1000, "tolerance": 1e-3,
+                     "evaluate": {"metrics": ["sample_quality"], "num_samples": 1000}},
+    },
+    "conditional_gan": {
+        "preset": "conditional_gan_fashion_mnist",
+        "description": "Conditional DCGAN (conditional batch norm in the generator, projection "
+                       "discriminator) on Fashion-MNIST scaled to [-1, 1].",
+        "model": {"class_name": "ConditionalGAN",
+                  "config": {"num_classes": 10, "architecture": "dcgan", "latent_dim": 64, "base_filters": 32,
+                             "seed": 0}},
+        "data": {"format": "symmetric", "labels": True},
+        "train": {"epochs": 5, "batch_size": 64, "seed": 0},
+        "headline": {"metric": "label_accuracy", "test_images": 1000, "tolerance": 0.01,
+                     "evaluate": {"metrics": ["sample_quality"], "num_samples": 1000}},
+    },
+    "gated_pixelcnn": {
+        "preset": "gated_pixelcnn_fashion_mnist",
+        "description": "Gated PixelCNN (Bernoulli outputs) on dynamically binarized Fashion-MNIST.",
+        "model": {"class_name": "GatedPixelCNN",
+                  "config": {"filters": 32, "num_layers": 5, "kernel_size": 5, "seed": 0}},
+        "data": {"format": "binary", "labels": False},
+        "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+        "headline": {"metric": "nll_nats", "test_images": 500, "tolerance": 1e-4,
+                     "evaluate": {"metrics": ["nll"]}},
+    },
+    "pixelrnn": {
+        "preset": "pixelrnn_row_lstm_fashion_mnist",
+        "description": "PixelRNN with Row LSTM layers (Bernoulli outputs) on dynamically binarized Fashion-MNIST.",
+        "model": {"class_name": "PixelRNN", "config": {"kind": "row_lstm", "units": 32, "num_layers": 2, "seed": 0}},
+        "data": {"format": "binary", "labels": False},
+        "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+        "headline": {"metric": "nll_nats", "test_images": 500, "tolerance": 1e-4,
+                     "evaluate": {"metrics": ["nll"]}},
+        "grid_images": 16,
+    },
+    "vqvae": {
+        "preset": "vqvae_fashion_mnist",
+        "description": "VQ-VAE (64 codes of 16 dims on a 7x7 grid, EMA codebook) on binarized Fashion-MNIST, "
+                       "with a Gated PixelCNN prior over the code grid.",
+        "model": {"class_name": "VQVAE", "config": {"num_codes": 64, "code_dim": 16, "seed": 0}},
+        "data": {"format": "binary", "labels": False},
+        "train": {"epochs": 3, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
+        "prior": {"epochs": 3, "batch_size": 64, "learning_rate": 1e-3, "filters": 32, "num_layers": 4},
+        "headline": {"metric": "reconstruction_mse", "test_images": 500, "tolerance": 1e-3,
+                     "evaluate": {"metrics": ["reconstruction"]}},
+    },
+}
+
+
+for _family, _recipe in RECIPES.items():
+    _recipe["family"] = _family
+
+
+def families():
+    """Names of the trainable families (the keys of `RECIPES`)."""
+    return sorted(RECIPES)
+
+
+def get_recipe(name_or_preset):
+    """A copy of the recipe of a family, or the recipe stored in a preset (name or folder)."""
+    if name_or_preset in RECIPES:
+        return copy.deepcopy(RECIPES[name_or_preset])
+    from kerasgen.presets import load_metadata, preset_dir
+
+    try:
+        folder = preset_dir(name_or_preset)
+    except ValueError:
+        import difflib
+
+        names = families()
+        close = difflib.get_close_matches(str(name_or_preset), names, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(
+            f"{name_or_preset!r} is neither a family ({', '.join(names)}) nor a preset.{hint}"
+        ) from None
+    recipe = load_metadata(folder).get("recipe")
+    if not isinstance(recipe, dict) or "model" not in recipe:
+        raise ValueError(f"Preset {os.fspath(name_or_preset)!r} stores no training recipe.")
+    return copy.deepcopy(recipe)
+
+
+def build_model(recipe):
+    import kerasgen
+
+    spec = recipe["model"]
+    cls = getattr(kerasgen.models, spec["class_name"], None)
+    if cls is None:
+        raise ValueError(f"recipe model class {spec['class_name']!r} is not in kerasgen.models.")
+    config = dict(spec["config"])
+    if "image_shape" in config:
+        config["image_shape"] = tuple(config["image_shape"])
+    return cls(**config)
+
+
+def prepare(images, fmt, seed=0):
+    """uint8 images (0..255) in a recipe's data format; "binary" draws once with NumPy `seed`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"data format must be one of {FORMATS}; got {fmt!r}.")
+    u = np.asarray(images, "float32") / 255.0
+    if fmt == "binary":
+        return (np.random.default_rng(seed).random(u.shape) < u).astype("float32")
+    return u if fmt == "unit" else u * 2.0 - 1.0
+
+
+def measure(model, recipe, classifier="fashion_mnist_classifier", data_dir=None):
+    """Runs the recipe's headline evaluation on the first test images; returns `evaluate`'s dict."""
+    import kerasgen
+    from kerasgen.data import load
+
+    head = recipe["headline"]
+    x, y = load(recipe.get("dataset", "fashion_mnist"), split="test", data_dir=data_dir)
+    n = head["test_images"]
+    x_test = prepare(x[:n], recipe["data"]["format"], seed=0)
+    kwargs = dict(head["evaluate"])
+    return kerasgen.evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
+
+
+def _grid_range(model):
+    lo, hi = model.input_value_range() or (0.0, 1.0)
+    return (float(lo), float(hi))
+
+
+def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False, verbose=1,
+          steps_per_epoch=None, data_dir=None, command=None):
+    """Trains a recipe; writes grids, checkpoints and a preset; returns the preset folder.
+
+    Args:
+        recipe_or_name: a recipe dict, a family name (`families()`) or a preset.
+        out: folder for ``samples/epoch_NNN.png``, ``checkpoints/`` and
+            (unless `preset_dir`) ``preset/``. Must not exist unless `overwrite`.
+        epochs: int, overrides the recipe's.
+        preset_dir: where the preset folder goes (default ``out/preset``).
+        overwrite: bool, allow an existing `out` / `preset_dir` to be replaced.
+        verbose: 1 for progress bars, 0 for silence.
+        steps_per_epoch: int, cut each epoch short (smoke runs; recorded).
+        data_dir: folder searched first for the Fashion-MNIST files.
+        command: the command line to record (default: this process's).
+    """
+    from kerasgen.callbacks import SampleGrid
+    from kerasgen.data import pipeline
+    from kerasgen.presets import save_preset
+
+    recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
+    recipe = copy.deepcopy(recipe)
+    if epochs is not None:
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
+        recipe["train"]["epochs"] = epochs
+    if steps_per_epoch is not None:
+        recipe["train"]["steps_per_epoch"] = int(steps_per_epoch)
+    out = os.fspath(out)
+    preset_dir = os.path.join(out, "preset") if preset_dir is None else os.fspath(preset_dir)
+    for path, flag in ((out, "out"), (preset_dir, "preset_dir")):
+        if os.path.exists(path) and not overwrite and not (path == out and not os.listdir(path)):
+            raise FileExistsError(f"{flag} {path!r} exists; choose another folder or pass overwrite=True.")
+    settings = recipe["train"]
+    keras.utils.set_random_seed(settings.get("seed", 0))
+    model = build_model(recipe)
+    fmt, labels = recipe["data"]["format"], recipe["data"]["labels"]
+    data = pipeline(recipe.get("dataset", "fashion_mnist"), batch_size=settings["batch_size"], labels=labels,
+                    scale="symmetric" if fmt == "symmetric" else "unit",
+                    binarize="dynamic" if fmt == "binary" else None, seed=settings.get("seed", 0),
+                    data_dir=data_dir, drop_remainder=True)
+    if steps_per_epoch:
+        data = data.take(int(steps_per_epoch))
+    import kerasgen
+
+    if isinstance(model, kerasgen.models.GAN):
+        model.compile()  # the GAN's default pair of Adam optimizers
+    else:
+        model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
+    os.makedirs(out, exist_ok=True)
+    grid_labels = np.arange(recipe.get("grid_images", 64)) % model.num_classes if model.num_classes else None
+    callbacks = [
+        SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64),
+                   seed=0, labels=grid_labels, value_range=_grid_range(model), overwrite=overwrite),
+        keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoints", "epoch_{epoch:03d}.weights.h5"),
+                                        save_weights_only=True),
+    ]
+    if isinstance(model, kerasgen.models.VQVAE):
+        callbacks = callbacks[1:]  # no samples before the prior exists
+    start = time.time()
+    model.fit(data, epochs=settings["epochs"], callbacks=callbacks, verbose=verbose)
+    if "prior" in recipe:
+        prior = dict(recipe["prior"])
+        from kerasgen.data import load
+
+        x_train, _ = load(recipe.get("dataset", "fashion_mnist"), split="train", data_dir=data_dir)
+        if steps_per_epoch:
+            x_train = x_train[: int(steps_per_epoch) * prior["batch_size"]]
+        codes = model.encode(prepare(x_train, fmt, seed=settings.get("seed", 0)))
+        model.fit_prior(codes, epochs=prior.pop("epochs"), batch_size=prior.pop("batch_size"),
+                        learning_rate=prior.pop("learning_rate"), verbose=verbose, **prior)
+        from kerasgen.utils import save_image_grid
+
+        os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+        save_image_grid(model.sample(64, seed=0), os.path.join(out, "samples", "final.png"),
+                        value_range=_grid_range(model), scale=2, overwrite=overwrite)
+    seconds = time.time() - start
+    metrics = measure(model, recipe, data_dir=data_dir)
+    head = recipe["headline"]
+    name = os.path.basename(os.path.normpath(preset_dir))
+    metadata = {
+        "name": recipe.get("preset", name) if name == "preset" else name,
+        "family": recipe.get("family"),
+        "description": recipe.get("description", ""),
+        "dataset": {"name": recipe.get("dataset", "fashion_mnist"), "format": fmt,
+                    "preprocessing": {"binary": "Bernoulli(x / 255), fresh each epoch; test images once "
+                                                "with NumPy seed 0",
+                                      "unit": "x / 255", "symmetric": "x / 127.5 - 1"}[fmt]},
+        "recipe": recipe,
+        "trained_with": {"backend": keras.backend.backend(), "keras": keras.__version__,
+                         "kerasgen": kerasgen.__version__, "python": platform.python_version(),
+                         "date": datetime.date.today().isoformat(), "seconds": round(seconds, 1)},
+        "headline": {"metric": head["metric"], "value": metrics[head["metric"]],
+                     "test_images": head["test_images"], "tolerance": head["tolerance"]},
+        "metrics": {k: v for k, v in metrics.items() if k not in ("skipped",)},
+        "command": command or " ".join(shlex.quote(a) for a in ["kerasgen"] + sys.argv[1:]),
+    }
+    save_preset(model, preset_dir, metadata, overwrite=overwrite)
+    return preset_dir

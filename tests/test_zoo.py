@@ -1,0 +1,67 @@
+"""The zoo: every built-in preset loads under this backend and re-measures the headline in its metadata."""
+
+import os
+
+import pytest
+
+import kerasgen
+from kerasgen import recipes
+from kerasgen.presets import load_metadata, preset_class_name
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+needs_fashion = pytest.mark.skipif(not os.path.isdir(FASHION), reason="needs Debian's dataset-fashion-mnist")
+
+
+def test_every_recipe_has_its_preset_built_from_it():
+    presets = kerasgen.list_presets()
+    for family, recipe in recipes.RECIPES.items():
+        assert recipe["preset"] in presets, f"family {family}: preset {recipe['preset']} is not in zoo/"
+        meta = load_metadata(recipe["preset"])
+        assert meta["family"] == family
+        # The recipe in the preset is the one in the code, up to the epoch count a
+        # build command may set (recorded) and a smoke run's cut (never in the zoo).
+        stored = {k: v for k, v in meta["recipe"].items() if k != "train"}
+        assert stored == {k: v for k, v in recipe.items() if k != "train"}
+        assert "steps_per_epoch" not in meta["recipe"]["train"]
+        assert meta["command"].startswith("kerasgen train ")
+        assert preset_class_name(recipe["preset"]) == "kerasgen>" + recipe["model"]["class_name"]
+    for name in presets:
+        meta = load_metadata(name)
+        assert meta.get("family"), f"{name} names no family"
+        assert os.path.getsize(os.path.join(kerasgen.presets.ZOO_DIR, name, "model.weights.h5")) < 8e6
+
+
+def test_models_list_their_presets():
+    assert "vae_fashion_mnist" in kerasgen.models.VAE.presets
+    assert "conditional_vae_fashion_mnist" in kerasgen.models.VAE.presets  # a subclass
+    assert "vae_fashion_mnist" not in kerasgen.models.ConditionalVAE.presets
+    assert kerasgen.list_presets("dcgan") == ["dcgan_fashion_mnist"]
+    with pytest.raises(ValueError, match=r"holds a kerasgen>DCGAN, not a VAE"):
+        kerasgen.models.VAE.from_preset("dcgan_fashion_mnist")
+    with pytest.raises(ValueError, match=r"unknown family 'vea'"):
+        kerasgen.list_presets("vea")
+
+
+@needs_fashion
+@pytest.mark.parametrize("name", kerasgen.list_presets())
+def test_preset_re_measures_its_headline(name):
+    meta = load_metadata(name)
+    model = kerasgen.from_preset(name)
+    if meta["family"] == "classifier":
+        from kerasgen.data import load
+        from kerasgen.metrics import feature_floor
+
+        x, _ = load("fashion_mnist", split="train")
+        xt, yt = load("fashion_mnist", split="test")
+        xt = xt.astype("float32") / 255.0
+        # Predictions may flip on float ties between backends: 10 of 10,000 allowed.
+        assert model.accuracy(xt, yt) == pytest.approx(meta["metrics"]["test_accuracy"], abs=1e-3)
+        floor = feature_floor(model, xt, x[50000:].astype("float32") / 255.0)
+        recorded = meta["metrics"]["floor_test_vs_held_out"]
+        assert floor["fid"] == pytest.approx(recorded["fid"], rel=1e-3)
+        return
+    head = meta["headline"]
+    measured = recipes.measure(model, meta["recipe"])[head["metric"]]
+    # The tolerance is the preset's own (metadata headline.tolerance): measurements
+    # are seeded, so it covers only float differences between backends.
+    assert measured == pytest.approx(head["value"], rel=head["tolerance"]), (name, measured, head)

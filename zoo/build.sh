@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Rebuild the zoo's trained presets, one `kerasgen train` per family (each
+# command is recorded in its preset's metadata.json). The evaluation
+# classifier comes first: the GAN presets' headline metrics use it.
+#   bash zoo/build.sh [FAMILY ...]      (default: every family; replaces the presets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py="${KERASGEN_VENV:-.venv}/bin/python"
+export KERAS_BACKEND="${KERAS_BACKEND:-tensorflow}" TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
+families="${*:-vae conditional_vae dcgan conditional_gan vqvae gated_pixelcnn pixelrnn}"
+if [ $# -eq 0 ] && [ ! -d zoo/fashion_mnist_classifier ]; then
+  "$py" -m kerasgen.metrics.classifier --out zoo/fashion_mnist_classifier
+fi
+for family in $families; do
+  preset=$("$py" -c "from kerasgen.recipes import RECIPES; print(RECIPES['$family']['preset'])")
+  echo "=== $family -> zoo/$preset ($(date +%H:%M:%S))"
+  "$py" -m kerasgen train "$family" --out "build/$family" --preset-dir "zoo/$preset" --quiet --overwrite
+done
+# The table in zoo/README.md, from the presets' metadata.
+"$py" - <<'PY'
+import subprocess, sys
+table = subprocess.run([sys.executable, "-m", "kerasgen", "list", "--markdown"], check=True,
+                       capture_output=True, text=True).stdout
+path = "zoo/README.md"
+text = open(path).read()
+begin = text.index("<!-- presets:begin")
+begin = text.index("\n", begin) + 1
+end = text.index("<!-- presets:end -->")
+open(path, "w").write(text[:begin] + table + text[end:])
+PY

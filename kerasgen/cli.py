@@ -12,6 +12,7 @@ Nothing that exists is replaced unless --overwrite is given.
 import argparse
 import json
 import os
+import shlex
 import sys
 
 DATASETS = ("fashion_mnist",)
@@ -75,8 +76,10 @@ def cmd_list(args):
     for name in list_presets(args.family):
         meta = load_metadata(name)
         head = meta.get("headline")
-        value = f"{head['metric']} = {head['value']:.4g}" if head else "test_accuracy = " + format(
-            meta.get("metrics", {}).get("test_accuracy", float("nan")), ".4g")
+        if head:
+            value = f"{head['metric']} = {head['value']:.4g} (first {head['test_images']})"
+        else:
+            value = "test_accuracy = " + format(meta.get("metrics", {}).get("test_accuracy", float("nan")), ".4g")
         rows.append((name, meta.get("family", "?"), value, f"{_size(preset_dir(name)) / 1e6:.1f} MB"))
     if args.markdown:
         print("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
@@ -117,7 +120,7 @@ def cmd_train(args, parser):
         parser.error(f"--preset-dir {args.preset_dir!r} exists; choose another folder or pass --overwrite")
     path = recipes.train(recipe, out, epochs=args.epochs, preset_dir=args.preset_dir, overwrite=args.overwrite,
                          verbose=0 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch,
-                         data_dir=args.data_dir)
+                         data_dir=args.data_dir, command=" ".join(shlex.quote(a) for a in ["kerasgen"] + args.argv))
     from kerasgen.presets import load_metadata
 
     head = load_metadata(path)["headline"]
@@ -194,7 +197,9 @@ def cmd_evaluate(args, parser):
 
 def main(argv=None):
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = parser.parse_args(argv)
+    args.argv = argv
     try:
         if args.command == "list":
             cmd_list(args)

@@ -60,8 +60,10 @@ def test_preset_re_measures_its_headline(name):
         recorded = meta["metrics"]["floor_test_vs_held_out"]
         assert floor["fid"] == pytest.approx(recorded["fid"], rel=1e-3)
         return
-    head = meta["headline"]
-    measured = recipes.measure(model, meta["recipe"])[head["metric"]]
-    # The tolerance is the preset's own (metadata headline.tolerance): measurements
-    # are seeded, so it covers only float differences between backends.
-    assert measured == pytest.approx(head["value"], rel=head["tolerance"]), (name, measured, head)
+    check = meta["check"]
+    measured = recipes.measure(model, meta["recipe"], "check")[check["metric"]]
+    # The check is the headline metric on fewer test images (metadata "check"), and
+    # its relative tolerance is the preset's own: measurements are seeded with
+    # NumPy, so it covers only float differences between backends.
+    assert check["metric"] == meta["headline"]["metric"]
+    assert measured == pytest.approx(check["value"], rel=check["tolerance"]), (name, measured, check)

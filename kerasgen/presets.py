@@ -20,7 +20,10 @@ import tempfile
 
 import keras
 
-ZOO_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo")
+# kerasgen/zoo is a link to the repository's top-level zoo/, so the presets
+# ship inside the package (pyproject.toml's package-data) and are found the
+# same way from a clone, an editable install or a wheel.
+ZOO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zoo")
 FILES = ("config.json", "model.weights.h5", "metadata.json")
 
 

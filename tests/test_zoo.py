@@ -31,6 +31,12 @@ def test_every_recipe_has_its_preset_built_from_it():
         assert os.path.getsize(os.path.join(kerasgen.presets.ZOO_DIR, name, "model.weights.h5")) < 8e6
 
 
+def test_the_presets_ship_inside_the_package():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    assert os.path.realpath(kerasgen.presets.ZOO_DIR) == os.path.realpath(os.path.join(root, "zoo"))
+    assert os.path.dirname(kerasgen.presets.ZOO_DIR) == os.path.dirname(os.path.abspath(kerasgen.__file__))
+
+
 def test_models_list_their_presets():
     assert "vae_fashion_mnist" in kerasgen.models.VAE.presets
     assert "conditional_vae_fashion_mnist" in kerasgen.models.VAE.presets  # a subclass

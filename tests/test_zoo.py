@@ -9,6 +9,8 @@ from kerasgen import recipes
 from kerasgen.presets import load_metadata, preset_class_name
 
 FASHION = "/usr/share/datasets/fashion-mnist"
+# How far a re-measured check may be from the value in the preset's metadata.
+RELATIVE_TOLERANCE = {"nll_nats": 1e-3, "classifier_fid": 1e-3, "reconstruction_mse": 1e-3, "label_accuracy": 0.02}
 needs_fashion = pytest.mark.skipif(not os.path.isdir(FASHION), reason="needs Debian's dataset-fashion-mnist")
 
 
@@ -68,8 +70,9 @@ def test_preset_re_measures_its_headline(name):
         return
     check = meta["check"]
     measured = recipes.measure(model, meta["recipe"], "check")[check["metric"]]
-    # The check is the headline metric on fewer test images (metadata "check"), and
-    # its relative tolerance is the preset's own: measurements are seeded with
-    # NumPy, so it covers only float differences between backends.
+    # The check is the headline metric on fewer test images (metadata "check").
+    # Measurements are seeded with NumPy, so the tolerance covers only float
+    # differences between backends (and, for label accuracy, a few of 200
+    # predictions flipping on near-ties), not sampling noise.
     assert check["metric"] == meta["headline"]["metric"]
-    assert measured == pytest.approx(check["value"], rel=check["tolerance"]), (name, measured, check)
+    assert measured == pytest.approx(check["value"], rel=RELATIVE_TOLERANCE[check["metric"]]), (name, measured, check)

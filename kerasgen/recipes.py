@@ -183,6 +183,13 @@ def measure(model, recipe, which="headline", classifier="fashion_mnist_classifie
     return kerasgen.evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
 
 
+def _backend_version():
+    """The version of the library behind KERAS_BACKEND (tensorflow, jax or torch)."""
+    import importlib
+
+    return importlib.import_module(keras.backend.backend()).__version__
+
+
 def _grid_range(model):
     lo, hi = model.input_value_range() or (0.0, 1.0)
     return (float(lo), float(hi))
@@ -278,7 +285,8 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
                                                 "with NumPy seed 0",
                                       "unit": "x / 255", "symmetric": "x / 127.5 - 1"}[fmt]},
         "recipe": recipe,
-        "trained_with": {"backend": keras.backend.backend(), "keras": keras.__version__,
+        "trained_with": {"backend": keras.backend.backend(), "backend_version": _backend_version(),
+                         "keras": keras.__version__,
                          "kerasgen": kerasgen.__version__, "python": platform.python_version(),
                          "date": datetime.date.today().isoformat(), "seconds": round(seconds, 1)},
         "headline": {"metric": head["metric"], "value": metrics[head["metric"]],

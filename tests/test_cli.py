@@ -84,6 +84,10 @@ def test_train_writes_grids_checkpoints_and_a_preset(tmp_path, capsys):
     assert meta["recipe"]["train"]["epochs"] == 2 and meta["recipe"]["train"]["steps_per_epoch"] == 3
     assert meta["headline"]["metric"] == "nll_nats" and meta["headline"]["value"] < 600
     assert meta["command"].startswith("kerasgen train vae")
+    import keras
+
+    assert meta["trained_with"]["backend"] == keras.backend.backend()
+    assert meta["trained_with"]["backend_version"] == __import__(keras.backend.backend()).__version__
     model = kerasgen.from_preset(out / "preset")
     assert model.sample(2, seed=0).shape == (2, 28, 28, 1)
     capsys.readouterr()

@@ -100,7 +100,9 @@ def main(argv=None):
         "dataset": {"name": "fashion_mnist", "preprocessing": "x / 255, float32 in [0, 1]",
                     "train": "first 50000 training images", "held_out": "last 10000 training images"},
         "recipe": recipe,
-        "trained_with": {"backend": keras.backend.backend(), "keras": keras.__version__,
+        "trained_with": {"backend": keras.backend.backend(),
+                         "backend_version": __import__(keras.backend.backend()).__version__,
+                         "keras": keras.__version__,
                          "kerasgen": __version__, "python": platform.python_version(),
                          "date": datetime.date.today().isoformat(), "seconds": round(train_seconds, 1)},
         "metrics": {

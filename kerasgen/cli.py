@@ -140,7 +140,7 @@ def cmd_sample(args, parser):
     model = kerasgen.from_preset(args.preset)
     if not callable(getattr(model, "sample", None)):
         parser.error(f"{type(model).__name__} cannot sample")
-    conditional = getattr(model, "num_classes", None) is not None and not isinstance(model, kerasgen.models.Classifier)
+    conditional = getattr(model, "num_classes", None) is not None
     if args.label is not None and not conditional:
         parser.error(f"--label is for conditional models; {type(model).__name__} is not one")
     kwargs = {}

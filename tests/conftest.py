@@ -1,4 +1,6 @@
+import json
 import os
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -57,12 +59,25 @@ def digits_classifier(digits):
                             filters=(16,), feature_dim=32)
 
 
+DURATIONS_FILE = Path(__file__).with_name("durations.json")
+
+
+def _recorded_durations():
+    """Seconds per test id for this backend, from tests/durations.json (scripts/record_test_durations.sh)."""
+    if not DURATIONS_FILE.exists():
+        return {}
+    return json.loads(DURATIONS_FILE.read_text()).get(BACKEND, {})
+
+
 def pytest_collection_modifyitems(config, items):
-    """KERASGEN_TEST_SHARD="i/n" keeps every n-th test from the i-th (scripts/test.sh runs n at once).
+    """KERASGEN_TEST_SHARD="i/n" keeps the i-th of n shards (scripts/test.sh runs n at once).
 
     JAX spends most of a test compiling, on one core; two shards use both.
-    Round-robin over the collected order spreads each file's tests (and the
-    parametrized runs of one heavy test) over the shards.
+    Tests are dealt longest first to the shard with the least work so far,
+    using the seconds recorded in tests/durations.json (a test not recorded
+    counts as the median). Ties keep the collected order, so without
+    recorded times this is round-robin. Each shard runs its tests in the
+    collected order.
     """
     shard = os.environ.get("KERASGEN_TEST_SHARD")
     if not shard:
@@ -72,6 +87,30 @@ def pytest_collection_modifyitems(config, items):
         assert 0 <= index < count
     except (ValueError, AssertionError):
         raise pytest.UsageError(f"KERASGEN_TEST_SHARD must be 'i/n' with 0 <= i < n; got {shard!r}") from None
-    keep = [item for k, item in enumerate(items) if k % count == index]
-    config.hook.pytest_deselected(items=[item for k, item in enumerate(items) if k % count != index])
+    recorded = _recorded_durations()
+    default = float(np.median(list(recorded.values()))) if recorded else 1.0
+    cost = [recorded.get(item.nodeid, default) for item in items]
+    load = [0.0] * count
+    owner = [0] * len(items)
+    for k in sorted(range(len(items)), key=lambda k: -cost[k]):  # stable: ties in collected order
+        owner[k] = min(range(count), key=load.__getitem__)
+        load[owner[k]] += cost[k]
+    keep = [item for k, item in enumerate(items) if owner[k] == index]
+    config.hook.pytest_deselected(items=[item for k, item in enumerate(items) if owner[k] != index])
     items[:] = keep
+
+
+_durations = {}
+
+
+def pytest_runtest_logreport(report):
+    if os.environ.get("KERASGEN_RECORD_DURATIONS"):
+        _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    """With KERASGEN_RECORD_DURATIONS=DIR, write each test's seconds (setup + call + teardown) there."""
+    folder = os.environ.get("KERASGEN_RECORD_DURATIONS")
+    if folder and _durations:
+        name = f"{BACKEND}-{os.getpid()}.json"
+        Path(folder, name).write_text(json.dumps(_durations, indent=0, sort_keys=True))

@@ -33,6 +33,7 @@ def _parser():
     p.add_argument("--out", help="run folder (default runs/FAMILY_OR_PRESET)")
     p.add_argument("--preset-dir", help="where the preset goes (default OUT/preset)")
     p.add_argument("--steps-per-epoch", type=int, help="cut each epoch short (a smoke run)")
+    p.add_argument("--test-images", type=int, help="measure the headline on at most this many test images")
     p.add_argument("--data-dir", help="folder searched first for the dataset files")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out / --preset-dir")
@@ -112,6 +113,9 @@ def cmd_train(args, parser):
     _check_dataset(parser, args.dataset)
     _positive(parser, args.epochs, "--epochs")
     _positive(parser, args.steps_per_epoch, "--steps-per-epoch")
+    _positive(parser, args.test_images, "--test-images")
+    if args.test_images == 1:
+        parser.error("--test-images must be at least 2; got 1")
     recipe = recipes.get_recipe(args.recipe)
     out = args.out or os.path.join("runs", os.path.basename(os.path.normpath(args.recipe)))
     if os.path.exists(out) and os.listdir(out) and not args.overwrite:
@@ -120,6 +124,7 @@ def cmd_train(args, parser):
         parser.error(f"--preset-dir {args.preset_dir!r} exists; choose another folder or pass --overwrite")
     path = recipes.train(recipe, out, epochs=args.epochs, preset_dir=args.preset_dir, overwrite=args.overwrite,
                          verbose=0 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch,
+                         test_images=args.test_images,
                          data_dir=args.data_dir, command=" ".join(shlex.quote(a) for a in ["kerasgen"] + args.argv))
     from kerasgen.presets import load_metadata
 

@@ -196,7 +196,7 @@ def _grid_range(model):
 
 
 def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False, verbose=1,
-          steps_per_epoch=None, data_dir=None, command=None):
+          steps_per_epoch=None, test_images=None, data_dir=None, command=None):
     """Trains a recipe; writes grids, checkpoints and a preset; returns the preset folder.
 
     Args:
@@ -208,6 +208,8 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         overwrite: bool, allow an existing `out` / `preset_dir` to be replaced.
         verbose: 1 for progress bars, 0 for silence.
         steps_per_epoch: int, cut each epoch short (smoke runs; recorded).
+        test_images: int, measure the headline and the check on at most this
+            many test images (quick runs; recorded in the stored recipe).
         data_dir: folder searched first for the Fashion-MNIST files.
         command: the command line to record (default: this process's).
     """
@@ -223,6 +225,11 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         recipe["train"]["epochs"] = epochs
     if steps_per_epoch is not None:
         recipe["train"]["steps_per_epoch"] = int(steps_per_epoch)
+    if test_images is not None:
+        if isinstance(test_images, bool) or not isinstance(test_images, int) or test_images < 2:
+            raise ValueError(f"test_images must be an integer of at least 2; got {test_images!r}.")
+        for which in ("headline", "check"):
+            recipe[which]["test_images"] = min(recipe[which]["test_images"], test_images)
     out = os.fspath(out)
     preset_dir = os.path.join(out, "preset") if preset_dir is None else os.fspath(preset_dir)
     for path, flag in ((out, "out"), (preset_dir, "preset_dir")):

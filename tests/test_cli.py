@@ -76,13 +76,16 @@ def test_train_writes_grids_checkpoints_and_a_preset(tmp_path, capsys):
     import kerasgen
 
     out = tmp_path / "run"
-    argv = ["train", "vae", "--epochs", "2", "--steps-per-epoch", "3", "--out", str(out), "--quiet"]
+    argv = ["train", "vae", "--epochs", "2", "--steps-per-epoch", "3", "--test-images", "20", "--out", str(out),
+            "--quiet"]
     assert main(argv) == 0
     assert sorted(os.listdir(out / "samples")) == ["epoch_001.png", "epoch_002.png"]
     assert sorted(os.listdir(out / "checkpoints")) == ["epoch_001.weights.h5", "epoch_002.weights.h5"]
     meta = json.loads((out / "preset" / "metadata.json").read_text())
     assert meta["recipe"]["train"]["epochs"] == 2 and meta["recipe"]["train"]["steps_per_epoch"] == 3
     assert meta["headline"]["metric"] == "nll_nats" and meta["headline"]["value"] < 600
+    assert meta["headline"]["test_images"] == meta["recipe"]["headline"]["test_images"] == 20
+    assert meta["check"]["test_images"] == 20
     assert meta["command"].startswith("kerasgen train vae")
     import keras
 
@@ -97,6 +100,9 @@ def test_train_writes_grids_checkpoints_and_a_preset(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "vae", "--epochs", "0", "--out", str(tmp_path / "other")])
     assert "--epochs must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "vae", "--test-images", "1", "--out", str(tmp_path / "other")])
+    assert "--test-images must be at least 2; got 1" in capsys.readouterr().err
     assert main(["train", "vea", "--out", str(tmp_path / "other")]) == 2
     assert "Did you mean 'vae'" in capsys.readouterr().err
 

@@ -30,6 +30,11 @@ def test_every_recipe_has_its_preset_built_from_it():
     for name in presets:
         meta = load_metadata(name)
         assert meta.get("family"), f"{name} names no family"
+        # What it was trained with: the backend and the versions of the packages.
+        trained_with = meta["trained_with"]
+        assert trained_with["backend"] in ("tensorflow", "jax", "torch"), (name, trained_with)
+        for key in ("backend_version", "keras", "kerasgen", "python"):
+            assert trained_with.get(key), f"{name}: metadata trained_with has no {key}"
         assert os.path.getsize(os.path.join(kerasgen.presets.ZOO_DIR, name, "model.weights.h5")) < 8e6
 
 

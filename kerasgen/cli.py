@@ -113,9 +113,8 @@ def cmd_train(args, parser):
     _check_dataset(parser, args.dataset)
     _positive(parser, args.epochs, "--epochs")
     _positive(parser, args.steps_per_epoch, "--steps-per-epoch")
-    _positive(parser, args.test_images, "--test-images")
-    if args.test_images == 1:
-        parser.error("--test-images must be at least 2; got 1")
+    if args.test_images is not None and args.test_images < 2:
+        parser.error(f"--test-images must be at least 2; got {args.test_images}")
     recipe = recipes.get_recipe(args.recipe)
     out = args.out or os.path.join("runs", os.path.basename(os.path.normpath(args.recipe)))
     if os.path.exists(out) and os.listdir(out) and not args.overwrite:

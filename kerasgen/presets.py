@@ -12,9 +12,12 @@ Built-in presets are the folders of the top-level ``zoo/`` directory; their
 name is the folder's name.
 """
 
+import datetime
 import difflib
+import importlib
 import json
 import os
+import platform
 import shutil
 import tempfile
 
@@ -121,6 +124,16 @@ def load_preset(name_or_path, load_weights=True):
                 "it may be truncated or corrupted."
             ) from err
     return model
+
+
+def trained_with(seconds):
+    """Metadata "trained_with": this backend and its version, keras, kerasgen, python, today, `seconds`."""
+    import kerasgen
+
+    backend = keras.backend.backend()
+    return {"backend": backend, "backend_version": importlib.import_module(backend).__version__,
+            "keras": keras.__version__, "kerasgen": kerasgen.__version__, "python": platform.python_version(),
+            "date": datetime.date.today().isoformat(), "seconds": round(seconds, 1)}
 
 
 def _save_weights_only(model, path, tmp):

@@ -14,9 +14,7 @@ in each preset's metadata).
 """
 
 import copy
-import datetime
 import os
-import platform
 import shlex
 import sys
 import time
@@ -183,13 +181,6 @@ def measure(model, recipe, which="headline", classifier="fashion_mnist_classifie
     return kerasgen.evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
 
 
-def _backend_version():
-    """The version of the library behind KERAS_BACKEND (tensorflow, jax or torch)."""
-    import importlib
-
-    return importlib.import_module(keras.backend.backend()).__version__
-
-
 def _grid_range(model):
     lo, hi = model.input_value_range() or (0.0, 1.0)
     return (float(lo), float(hi))
@@ -215,7 +206,7 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     """
     from kerasgen.callbacks import SampleGrid
     from kerasgen.data import pipeline
-    from kerasgen.presets import save_preset
+    from kerasgen.presets import save_preset, trained_with
 
     recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
     recipe = copy.deepcopy(recipe)
@@ -292,10 +283,7 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
                                                 "with NumPy seed 0",
                                       "unit": "x / 255", "symmetric": "x / 127.5 - 1"}[fmt]},
         "recipe": recipe,
-        "trained_with": {"backend": keras.backend.backend(), "backend_version": _backend_version(),
-                         "keras": keras.__version__,
-                         "kerasgen": kerasgen.__version__, "python": platform.python_version(),
-                         "date": datetime.date.today().isoformat(), "seconds": round(seconds, 1)},
+        "trained_with": trained_with(seconds),
         "headline": {"metric": head["metric"], "value": metrics[head["metric"]],
                      "test_images": head["test_images"]},
         "check": {"metric": check["metric"], "value": check_value, "test_images": check["test_images"],

@@ -12,9 +12,7 @@ Inception metric.
 """
 
 import argparse
-import datetime
 import os
-import platform
 import sys
 import time
 
@@ -70,9 +68,8 @@ def feature_floor(classifier, test_images, held_out_images):
 
 
 def main(argv=None):
-    from kerasgen import __version__
     from kerasgen.data import load
-    from kerasgen.presets import save_preset
+    from kerasgen.presets import save_preset, trained_with
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="preset folder to write")
@@ -100,11 +97,7 @@ def main(argv=None):
         "dataset": {"name": "fashion_mnist", "preprocessing": "x / 255, float32 in [0, 1]",
                     "train": "first 50000 training images", "held_out": "last 10000 training images"},
         "recipe": recipe,
-        "trained_with": {"backend": keras.backend.backend(),
-                         "backend_version": __import__(keras.backend.backend()).__version__,
-                         "keras": keras.__version__,
-                         "kerasgen": __version__, "python": platform.python_version(),
-                         "date": datetime.date.today().isoformat(), "seconds": round(train_seconds, 1)},
+        "trained_with": trained_with(train_seconds),
         "metrics": {
             "test_accuracy": clf.accuracy(xt, yt),
             "held_out_accuracy": clf.accuracy(x[n:], y[n:]),

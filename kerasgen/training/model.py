@@ -175,6 +175,13 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return x, y
 
     def _checked_inputs(self, x, y, argument="x"):
+        if self.num_classes is None and y is not None:
+            what = "validation labels" if argument == "validation_data" else "y"
+            raise ValueError(
+                f"{type(self).__name__} is not conditional and does not use {what}; got "
+                f"{'an array of shape ' + str(np.shape(y)) if checks.is_array_like(y) else repr(type(y).__name__)}. "
+                f"Pass the images alone, or use a conditional model (e.g. ConditionalVAE) to train on labels."
+            )
         if self.image_shape is None or x is None:
             return x, y
         if checks.is_array_like(x):
@@ -192,6 +199,7 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             return check_images(
                 x, image_shape=self.image_shape, value_range=self.input_value_range(),
                 integers=self.input_integer_values(), argument=argument,
+                num_classes=self.num_classes,
             ), y
         if isinstance(x, keras.utils.PyDataset):
             def check(batch, index):
@@ -226,6 +234,40 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     def evaluate(self, x=None, y=None, *args, **kwargs):
         x, y = self._checked_inputs(x, y, "x")
         return super().evaluate(x, y, *args, **kwargs)
+
+    # -- random state ---------------------------------------------------------
+    # Keras saves a layer's weights but not its SeedGenerator states, so a model
+    # reloaded from a checkpoint would replay the noise of its first steps. The
+    # states of every SeedGenerator in the model (its own and its layers') are
+    # saved beside the model's own variables, under keys of their own; files
+    # written before this have none and load as before.
+
+    _RANDOM_STATE_PREFIX = "random_state_"
+
+    def random_state_variables(self):
+        """The variables that decide the model's next random draws (SeedGenerator states)."""
+        weights = {id(v) for v in self.weights}
+        return [v for v in self.variables if id(v) not in weights]
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        for i, v in enumerate(self.random_state_variables()):
+            store[f"{self._RANDOM_STATE_PREFIX}{i}"] = v
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        random_keys = [k for k in keys if k.startswith(self._RANDOM_STATE_PREFIX)]
+        super().load_own_variables({k: store[k] for k in keys if k not in random_keys})
+        if not random_keys:
+            return  # saved before random states were kept: the seed's start state stays
+        states = self.random_state_variables()
+        if len(random_keys) != len(states):
+            raise ValueError(
+                f"{type(self).__name__}: the file holds {len(random_keys)} random-generator states, "
+                f"but the model has {len(states)}; it was saved from a different model."
+            )
+        for i, v in enumerate(states):
+            v.assign(store[f"{self._RANDOM_STATE_PREFIX}{i}"])
 
     def get_config(self):
         return {"name": self.name, "seed": self.seed}

@@ -63,7 +63,7 @@ def test_nan_in_a_tf_data_batch():
     x = images(64)
     x[40, 0, 0, 0] = np.nan
     dataset = tf.data.Dataset.from_tensor_slices(x).batch(16)
-    with pytest.raises(Exception, match="x contains NaN or Inf"):
+    with pytest.raises(Exception, match=r"x \(batch 2\) contains NaN or Inf"):
         vae().fit(dataset, verbose=0)
 
 

@@ -500,7 +500,7 @@ def test_check_images_passes_good_data(digits):
 def test_check_images_catches_nan():
     data = np.zeros((8, 2, 2, 1), np.float32)
     data[5, 1, 0, 0] = np.nan
-    with pytest.raises(tf.errors.InvalidArgumentError, match="images contains NaN or Inf"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"images \(batch 1\) contains NaN or Inf"):
         list(check_images(_batches(data), argument="images"))
 
 
@@ -509,11 +509,11 @@ def test_check_images_catches_out_of_range():
     data[6, 0, 0, 0] = -0.5
     ds = check_images(_batches(data), value_range=(0, 1))
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"x has values outside \[0, 1\]: min -0.5, max 0.5"):
+                       match=r"x \(batch 1\) has values outside \[0, 1\]: min -0.5, max 0.5"):
         list(ds)
     ds = check_images(_batches(data * 4), value_range=(-1, 1), argument="fake")
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=r"fake has values outside \[-1, 1\]: min 2, max 2"):
+                       match=r"fake \(batch 0\) has values outside \[-1, 1\]: min 2, max 2"):
         list(ds)
 
 
@@ -536,6 +536,59 @@ def test_check_images_wrong_shape():
         output_signature=tf.TensorSpec((None, None, None, 1), tf.float32))
     with pytest.raises(tf.errors.InvalidArgumentError, match="wrong image shape"):
         list(check_images(gen, image_shape=(32, 32, 1)))
+
+
+def _pairs(labels, batch_size=4):
+    images = np.zeros((len(labels), 2, 2, 1), np.float32)
+    return tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+
+
+@pytest.mark.parametrize("labels, pattern", [
+    ([0, 1, 2, 3, 4, 5, 9, 10], r"x \(batch 1\) labels must be class ids in \[0, 10\); got values from 4 to 10"),
+    ([0, 1, 2, 3, -1, 5, 6, 7], r"x \(batch 1\) labels must be class ids in \[0, 10\); got values from -1 to 7"),
+    ([0.0, 1, 2, 3, 4, 5, 1.5, 7], r"x \(batch 1\) labels must hold integer class ids \(whole numbers\); got values such as \[1.5\]"),
+    ([0.0, np.nan, 2, 3, 4, 5, 6, 7], r"x \(batch 0\) labels must hold integer class ids .* \[nan\]"),
+    ([9.0, 1e9, 2, 3, 4, 5, 6, 7], r"x \(batch 0\) labels must be class ids in \[0, 10\); got values from 2 to 1000000000"),
+])
+def test_check_images_catches_bad_labels(labels, pattern):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=pattern):
+        list(check_images(_pairs(np.array(labels)), num_classes=10))
+
+
+def test_check_images_passes_good_labels():
+    for labels in (np.arange(8) % 10, np.arange(8.0)[:, None], np.arange(8, dtype=np.uint8)):
+        ds = _pairs(labels)
+        checked = check_images(ds, num_classes=10)
+        assert checked.element_spec == ds.element_spec
+        np.testing.assert_array_equal(collect(checked)[1], labels)
+    # A third item (sample weights) passes through untouched.
+    triples = tf.data.Dataset.from_tensor_slices(
+        (np.zeros((4, 2, 2, 1), np.float32), np.arange(4), np.ones(4))).batch(2)
+    assert len(collect(check_images(triples, num_classes=10))) == 3
+
+
+def test_check_images_label_specs_fail_at_once():
+    with pytest.raises(ValueError, match=r"x labels must be one class id per image.*\(None, 2\)"):
+        check_images(_pairs(np.zeros((8, 2), np.int32)), num_classes=10)
+    with pytest.raises(ValueError, match=r"validation_data labels must be one class id per image.*\(None, 1, 1\)"):
+        check_images(_pairs(np.zeros((8, 1, 1), np.int32)), num_classes=10, argument="validation_data")
+    with pytest.raises(TypeError, match=r"x labels must hold integer class ids; .* dtype string"):
+        check_images(_pairs(np.array(["3"] * 8)), num_classes=10)
+    with pytest.raises(TypeError, match=r"dtype bool"):
+        check_images(_pairs(np.ones(8, bool)), num_classes=10)
+    with pytest.raises(ValueError, match=r"num_classes=10 needs \(images, labels\) elements"):
+        check_images(_batches(np.zeros((8, 2, 2, 1))), num_classes=10)
+    with pytest.raises(ValueError, match=r"num_classes must be an integer >= 2, or None; got True"):
+        check_images(_pairs(np.arange(8)), num_classes=True)
+
+
+def test_check_images_label_shape_unknown_until_run():
+    gen = tf.data.Dataset.from_generator(
+        lambda: iter([(np.zeros((4, 2, 2, 1), np.float32), np.zeros((4, 2), np.int32))]),
+        output_signature=(tf.TensorSpec((None, 2, 2, 1), tf.float32), tf.TensorSpec(None, tf.int32)))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"x \(batch 0\) labels must be one class id per image, of shape \(B,\) or \(B, 1\); got shape \[4 2\] for 4 images"):
+        list(check_images(gen, num_classes=10))
 
 
 # --------------------------------------------------------------------------- docs

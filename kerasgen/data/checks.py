@@ -41,15 +41,69 @@ def _fmt(v):
     return f"{v:g}"
 
 
-def check_images(dataset, *, image_shape=None, value_range=None, integers=False, argument="x"):
+def _check_num_classes(num_classes):
+    if num_classes is None:
+        return None
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, or None; got {num_classes!r}")
+    return int(num_classes)
+
+
+def _after(value, ok, text):
+    """`value`, once `ok` holds; otherwise an InvalidArgumentError carrying `text`."""
+    with tf.control_dependencies([tf.debugging.Assert(ok, [text])]):
+        return tf.identity(value)
+
+
+def _message(template, index, values=()):
+    """`template` with "{}" fields filled at run time: the batch index, then `values`."""
+    return tf.strings.format(template, (index,) + tuple(values))
+
+
+def _check_label_spec(spec, image_spec, argument):
+    """Fails now on label specs no batch can satisfy; returns the label TensorSpec."""
+    if not isinstance(spec, tf.TensorSpec):
+        raise ValueError(
+            f"{argument}: the labels (the second item of each element) must be a tensor of class "
+            f"ids; got element_spec {spec}"
+        )
+    if not (spec.dtype.is_integer or spec.dtype.is_floating) or spec.dtype.is_bool:
+        raise TypeError(
+            f"{argument} labels must hold integer class ids; the dataset's element_spec has "
+            f"dtype {spec.dtype.name}"
+        )
+    shape = spec.shape
+    if shape.rank is not None and (
+        shape.rank not in (1, 2) or (shape.rank == 2 and shape[1] not in (None, 1))
+    ):
+        raise ValueError(
+            f"{argument} labels must be one class id per image, of shape (B,) or (B, 1); the "
+            f"dataset's element_spec has labels of shape {shape}"
+        )
+    images, labels = image_spec.shape, shape
+    if images.rank and labels.rank and images[0] is not None and labels[0] is not None \
+            and images[0] != labels[0]:
+        raise ValueError(
+            f"{argument} has {labels[0]} labels for {images[0]} images per batch "
+            f"(element_spec {images} and {labels})"
+        )
+    return spec
+
+
+def check_images(dataset, *, image_shape=None, value_range=None, integers=False, argument="x",
+                 num_classes=None):
     """Wraps a dataset of image batches with checks that fail loudly at iteration.
 
     The element shape is checked now, statically, against ``(batch,) +
     image_shape``; values are checked as batches flow: an
-    ``tf.errors.InvalidArgumentError`` is raised for NaN or Inf values
-    (``"x contains NaN or Inf"``), for values outside `value_range`
-    (``"x has values outside [0, 1]: min -0.5, max 1"``) and for image sizes that
-    were unknown statically and turn out wrong.
+    ``tf.errors.InvalidArgumentError`` naming the batch (counted from 0) is
+    raised for NaN or Inf values (``"x (batch 2) contains NaN or Inf"``), for
+    values outside `value_range` (``"x (batch 0) has values outside [0, 1]:
+    min -0.5, max 1"``) and for image sizes that were unknown statically and
+    turn out wrong. With `num_classes`, the labels (the second item of each
+    element) must be one whole number per image in ``[0, num_classes)``
+    (``"x (batch 1) labels must be class ids in [0, 10); got values from 0
+    to 10"``).
 
     Args:
         dataset: A `tf.data.Dataset` whose elements are image batches
@@ -60,20 +114,30 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
         integers: Whether every value must be a whole number (``"x must hold
             whole numbers"``), for discrete models.
         argument: Name used for the images in error messages.
+        num_classes: int >= 2 to check the class labels of (images, labels)
+            elements: shape (B,) or (B, 1), an integer dtype or whole floats,
+            values in [0, num_classes). None checks no labels.
 
     Returns:
         A `tf.data.Dataset` with the same elements, checked.
 
     Raises:
-        TypeError: If `dataset` is not a `tf.data.Dataset`.
-        ValueError: For bad arguments, or an element spec whose rank or shape
-            does not match `image_shape`.
+        TypeError: If `dataset` is not a `tf.data.Dataset`, or its labels have a
+            dtype that cannot hold class ids (strings, booleans).
+        ValueError: For bad arguments, an element spec whose rank or shape
+            does not match `image_shape`, labels of a shape that cannot be one
+            per image, or `num_classes` set for a dataset without labels.
 
     Example:
         >>> ds = tf.data.Dataset.from_tensor_slices(tf.zeros((4, 8, 8, 1))).batch(2)
         >>> ds = check_images(ds, image_shape=(8, 8, 1), value_range=(0, 1))
         >>> [tuple(x.shape) for x in ds]
         [(2, 8, 8, 1), (2, 8, 8, 1)]
+        >>> pairs = tf.data.Dataset.from_tensor_slices((tf.zeros((4, 8, 8, 1)), [0, 1, 2, 10]))
+        >>> list(check_images(pairs.batch(2), num_classes=10))
+        Traceback (most recent call last):
+        ...
+        tensorflow.python.framework.errors_impl.InvalidArgumentError: ...x (batch 1) labels must be class ids in [0, 10); got values from 2 to 10...
     """
     if not isinstance(dataset, tf.data.Dataset):
         raise TypeError(
@@ -83,6 +147,7 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
         raise ValueError(f"argument must be a non-empty string; got {argument!r}")
     image_shape = _check_image_shape(image_shape)
     value_range = _check_value_range(value_range)
+    num_classes = _check_num_classes(num_classes)
 
     spec = dataset.element_spec
     tuple_elements = isinstance(spec, tuple)
@@ -116,24 +181,35 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
                         f"{argument} must have shape {expected}; the dataset's "
                         f"element_spec has shape {static}"
                     )
+    label_spec = None
+    if num_classes is not None:
+        if not tuple_elements or len(spec) < 2:
+            raise ValueError(
+                f"{argument}: num_classes={num_classes} needs (images, labels) elements; the "
+                f"dataset yields images alone (element_spec {spec})"
+            )
+        label_spec = _check_label_spec(spec[1], image_spec, argument)
     is_float = image_spec.dtype.is_floating
+    name = f"{argument} (batch {{}})"  # the batch index is filled in at run time
 
-    def check(x):
-        asserts = []
+    def check(index, x):
         if runtime_shape_check:
             mask = [d is not None for d in image_shape]
             want = [0 if d is None else d for d in image_shape]
-            asserts.append(tf.debugging.assert_equal(
-                tf.boolean_mask(tf.shape(x)[1:], mask),
-                tf.boolean_mask(tf.constant(want, tf.int32), mask),
-                message=f"{argument} has the wrong image shape; expected {image_shape}",
-            ))
+            shape = tf.shape(x)
+            ok = tf.logical_and(
+                tf.equal(tf.size(shape), 4),
+                tf.reduce_all(tf.equal(
+                    tf.boolean_mask(tf.pad(shape, [[0, 4]])[1:4], mask),
+                    tf.boolean_mask(tf.constant(want, tf.int32), mask),
+                )),
+            )
+            x = _after(x, ok, _message(
+                f"{name} has the wrong image shape; expected {image_shape}, got {{}}",
+                index, (shape,)))
         if is_float:
-            asserts.append(tf.debugging.assert_all_finite(
-                x, message=f"{argument} contains NaN or Inf"
-            ))
-        with tf.control_dependencies(asserts):
-            x = tf.identity(x)
+            x = _after(x, tf.reduce_all(tf.math.is_finite(x)),
+                       _message(f"{name} contains NaN or Inf", index))
         if value_range is not None:
             low, high = value_range
             xf = tf.cast(x, tf.float64)
@@ -142,25 +218,57 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
                          lambda: tf.reduce_min(xf))
             hi = tf.cond(empty, lambda: tf.constant(high, tf.float64),
                          lambda: tf.reduce_max(xf))
-            ok = tf.logical_and(lo >= low, hi <= high)
-            text = tf.strings.format(
-                f"{argument} has values outside [{_fmt(low)}, {_fmt(high)}]: "
-                "min {}, max {}",
-                (lo, hi),
-            )
-            with tf.control_dependencies([tf.debugging.Assert(ok, [text])]):
-                x = tf.identity(x)
+            x = _after(x, tf.logical_and(lo >= low, hi <= high), _message(
+                f"{name} has values outside [{_fmt(low)}, {_fmt(high)}]: min {{}}, max {{}}",
+                index, (lo, hi)))
         if integers and is_float:
-            whole = tf.reduce_all(tf.equal(x, tf.round(x)))
-            text = tf.strings.format(
-                f"{argument} must hold whole numbers (the levels of a discrete model); got "
-                "values such as {}",
-                (tf.boolean_mask(tf.reshape(x, [-1]), tf.not_equal(tf.reshape(x, [-1]), tf.round(tf.reshape(x, [-1]))))[:3],),
-            )
-            with tf.control_dependencies([tf.debugging.Assert(whole, [text])]):
-                x = tf.identity(x)
+            flat = tf.reshape(x, [-1])
+            fractional = tf.not_equal(flat, tf.round(flat))
+            x = _after(x, tf.logical_not(tf.reduce_any(fractional)), _message(
+                f"{name} must hold whole numbers (the levels of a discrete model); got values "
+                "such as {}",
+                index, (tf.boolean_mask(flat, fractional)[:3],)))
         return x
 
-    if tuple_elements:
-        return dataset.map(lambda *e: (check(e[0]),) + tuple(e[1:]))
-    return dataset.map(check)
+    def check_labels(index, x, y):
+        # In order: one label per image, whole numbers, then the range, so that
+        # each message describes what is actually wrong.
+        count, shape = tf.shape(x)[0], tf.shape(y)
+        ok = tf.logical_and(
+            tf.logical_and(tf.rank(y) >= 1, tf.rank(y) <= 2),
+            tf.logical_and(tf.equal(tf.size(y), count),
+                           tf.reduce_all(tf.equal(shape[:1], count))),
+        )
+        y = _after(y, ok, _message(
+            f"{name} labels must be one class id per image, of shape (B,) or (B, 1); got shape "
+            "{} for {} images",
+            index, (shape, count)))
+        flat = tf.reshape(y, [-1])
+        if label_spec.dtype.is_floating:
+            bad = tf.logical_not(tf.logical_and(tf.math.is_finite(flat),
+                                                tf.equal(flat, tf.round(flat))))
+            flat = _after(flat, tf.logical_not(tf.reduce_any(bad)), _message(
+                f"{name} labels must hold integer class ids (whole numbers); got values such as {{}}",
+                index, (tf.boolean_mask(flat, bad)[:3],)))
+            values = tf.cast(flat, tf.float64)
+        else:
+            values = tf.cast(flat, tf.int64)
+        empty = tf.equal(tf.size(values), 0)
+        zero = tf.zeros((), values.dtype)
+        lo = tf.cond(empty, lambda: zero, lambda: tf.reduce_min(values))
+        hi = tf.cond(empty, lambda: zero, lambda: tf.reduce_max(values))
+        in_range = tf.logical_and(lo >= 0, hi < tf.cast(num_classes, values.dtype))
+        return _after(y, in_range, _message(
+            f"{name} labels must be class ids in [0, {num_classes}); got values from {{}} to {{}}",
+            index, (lo, hi)))
+
+    def check_element(index, element):
+        if not tuple_elements:
+            return check(index, element)
+        images = check(index, element[0])
+        rest = tuple(element[1:])
+        if label_spec is not None:
+            rest = (check_labels(index, images, rest[0]),) + rest[1:]
+        return (images,) + rest
+
+    return dataset.enumerate().map(check_element)

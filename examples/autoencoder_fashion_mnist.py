@@ -101,7 +101,8 @@ def main(argv=None):
     rows = min(ROWS, len(x_test))
     grid = np.concatenate([x_test[:rows], models["autoencoder"].reconstruct(x_test[:rows]), noisy[:rows],
                            models["denoising_autoencoder"].reconstruct(noisy[:rows])])
-    save_image_grid(grid, os.path.join(args.out, "reconstructions.png"), rows=4, scale=2, overwrite=True)
+    save_image_grid(grid, os.path.join(args.out, "reconstructions.png"), rows=4, scale=2,
+                    overwrite=args.overwrite)
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     print(json.dumps(metrics, indent=2))

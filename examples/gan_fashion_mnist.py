@@ -113,12 +113,13 @@ def main(argv=None):
     if conditional:
         rows = np.repeat(z, 10, axis=0)
         save_image_grid(to_unit(gan.generate(rows, labels=np.tile(np.arange(10), 8))),
-                        os.path.join(out, "class_grid.png"), rows=8, scale=2)
+                        os.path.join(out, "class_grid.png"), rows=8, scale=2, overwrite=args.overwrite)
         pairs = [(0, 9), (1, 3), (5, 7), (2, 4), (8, 6)]  # t-shirt->boot, trouser->dress, ...
         morphs = np.stack([gan.interpolate_classes(z[i], a, b, steps=10) for i, (a, b) in enumerate(pairs)])
-        save_image_grid(to_unit(morphs), os.path.join(out, "class_interpolation.png"), scale=2)
+        save_image_grid(to_unit(morphs), os.path.join(out, "class_interpolation.png"), scale=2,
+                        overwrite=args.overwrite)
     path = gan.interpolate(z[:4], z[4:], steps=10, labels=np.array([0, 1, 7, 8]) if conditional else None)
-    save_image_grid(to_unit(path), os.path.join(out, "interpolation.png"), scale=2)
+    save_image_grid(to_unit(path), os.path.join(out, "interpolation.png"), scale=2, overwrite=args.overwrite)
     gan.save(os.path.join(out, "gan.keras"))
 
     x, y = load("fashion_mnist", split="train", data_dir=args.data_dir)

@@ -148,7 +148,7 @@ def main(argv=None):
                            seed=args.seed, method="cached")
     sample_seconds = time.time() - start
     save_image_grid(samples.reshape((NUM_CLASSES, k) + samples.shape[1:]), paths["samples.png"],
-                    padding=GRID_PADDING, scale=GRID_SCALE)
+                    padding=GRID_PADDING, scale=GRID_SCALE, overwrite=args.overwrite)
 
     # completions.png: originals, the given upper halves (unknown pixels grey), then a row per seed.
     columns = completion_columns(y_test)
@@ -162,7 +162,7 @@ def main(argv=None):
     if any(not np.array_equal(c[:, :14], originals[:, :14]) for c in completions):
         raise RuntimeError("complete() changed the given upper halves; this is a kerasgen bug.")
     save_image_grid(np.stack([originals, given] + completions), paths["completions.png"],
-                    padding=GRID_PADDING, scale=GRID_SCALE)
+                    padding=GRID_PADDING, scale=GRID_SCALE, overwrite=args.overwrite)
     model.save(paths["gated_pixelcnn.keras"])
 
     metrics = {

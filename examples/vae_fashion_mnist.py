@@ -89,15 +89,16 @@ def main(argv=None):
     nll = vae.evaluate_nll(x_test[: args.nll_images], num_samples=args.nll_samples, seed=args.seed, verbose=1)
     nll_seconds = time.time() - start
 
-    save_image_grid(vae.sample(64, seed=args.seed), paths["samples.png"], rows=8, scale=3)
+    save_image_grid(vae.sample(64, seed=args.seed), paths["samples.png"], rows=8, scale=3,
+                    overwrite=args.overwrite)
     pairs = np.stack([x_test[:16], vae.reconstruct(x_test[:16])])
-    save_image_grid(pairs, paths["reconstructions.png"], scale=3)
+    save_image_grid(pairs, paths["reconstructions.png"], scale=3, overwrite=args.overwrite)
     dims = np.argsort(-np.var(vae.encode(x_test[:1000]), axis=0))[:8]  # the most used dimensions
     traversal = np.stack([vae.traverse(x_test[0], int(d), np.linspace(-2.5, 2.5, 9)) for d in dims])
-    save_image_grid(traversal, paths["traversal.png"], scale=3)
+    save_image_grid(traversal, paths["traversal.png"], scale=3, overwrite=args.overwrite)
     ends = [np.flatnonzero(y_test[: len(x_test)] == c)[0] for c in (0, 7, 1, 8, 5, 9)]
     path = vae.interpolate(x_test[ends[:3]], x_test[ends[3:]], steps=10)
-    save_image_grid(path, paths["interpolation.png"], scale=3)
+    save_image_grid(path, paths["interpolation.png"], scale=3, overwrite=args.overwrite)
     vae.save(paths["vae.keras"])
 
     metrics = {

@@ -109,9 +109,9 @@ def main(argv=None):
     })
     rows = min(10, len(x_test))
     save_image_grid(np.concatenate([x_test[:rows], vq.reconstruct(x_test[:rows])]),
-                    os.path.join(args.out, "reconstructions.png"), rows=2, scale=2, overwrite=True)
+                    os.path.join(args.out, "reconstructions.png"), rows=2, scale=2, overwrite=args.overwrite)
     save_image_grid(vq.sample(args.samples, seed=args.seed), os.path.join(args.out, "samples.png"),
-                    scale=2, overwrite=True)
+                    scale=2, overwrite=args.overwrite)
     vq.save(os.path.join(args.out, "vqvae.keras"))
     with open(os.path.join(args.out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)

@@ -7,5 +7,6 @@ from kerasgen import callbacks, data, losses, metrics, training, utils  # noqa: 
 from kerasgen import layers, models, presets  # noqa: E402
 from kerasgen.evaluation import available_metrics, evaluate  # noqa: E402
 from kerasgen.presets import from_preset, list_presets  # noqa: E402
+from kerasgen.saving import load_model  # noqa: E402
 
 __all__ = ["available_metrics", "evaluate", "from_preset", "list_presets", "backend", "callbacks", "data", "layers", "losses", "metrics", "models", "presets", "training", "utils"]

@@ -93,7 +93,7 @@ def cmd_list(args):
 
 
 def cmd_info(args):
-    from kerasgen.presets import load_metadata, preset_class_name, preset_dir
+    from kerasgen.presets import DIGESTED, file_status, load_metadata, preset_class_name, preset_dir
 
     folder = preset_dir(args.preset)
     meta = load_metadata(folder)
@@ -104,7 +104,8 @@ def cmd_info(args):
             print(f"{key}: {json.dumps(meta[key], indent=2)}")
     print(f"command: {meta.get('command', '?')}")
     for f in sorted(os.listdir(folder)):
-        print(f"  {f}: {os.path.getsize(os.path.join(folder, f)):,} bytes")
+        check = f" (sha256 in metadata.json: {file_status(folder, f, meta)})" if f in DIGESTED else ""
+        print(f"  {f}: {os.path.getsize(os.path.join(folder, f)):,} bytes{check}")
 
 
 def cmd_train(args, parser):

@@ -5,29 +5,43 @@ A preset folder holds three files:
 - ``config.json``: the model's serialized config (`keras.saving.serialize_keras_object`);
 - ``model.weights.h5``: its weights (`model.save_weights`);
 - ``metadata.json``: what it was trained on and how, the versions it was
-  trained with, and the metrics measured on the test set with the command
-  that measured them.
+  trained with, the metrics measured on the test set with the command
+  that measured them, and under ``"files"`` the SHA-256 and size of
+  ``config.json`` and ``model.weights.h5``, checked before they are used.
+
+Digests are recorded into an existing preset's metadata.json (the zoo's
+were, without retraining) by
+
+    python -m kerasgen.presets record-digests FOLDER [FOLDER ...]
 
 Built-in presets are the folders of the top-level ``zoo/`` directory; their
 name is the folder's name.
 """
 
+import argparse
 import datetime
 import difflib
+import hashlib
 import importlib
 import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
+import warnings
 
 import keras
+
+from kerasgen.saving import check_weights_finite
 
 # kerasgen/zoo is a link to the repository's top-level zoo/, so the presets
 # ship inside the package (pyproject.toml's package-data) and are found the
 # same way from a clone, an editable install or a wheel.
 ZOO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zoo")
 FILES = ("config.json", "model.weights.h5", "metadata.json")
+# The files a preset's model is built from; metadata.json records their digests.
+DIGESTED = ("config.json", "model.weights.h5")
 
 
 def _built_presets():
@@ -61,8 +75,8 @@ def list_presets(family=None):
 
 def preset_class_name(name_or_path):
     """The registered class name (``kerasgen>VAE``) of the model a preset holds."""
-    config = _read_json(preset_dir(name_or_path), "config.json")
-    return config.get("registered_name") or config.get("class_name")
+    config = _read_config(preset_dir(name_or_path))
+    return config.get("registered_name") or config["class_name"]
 
 
 def preset_dir(name_or_path):
@@ -94,28 +108,106 @@ def _read_json(folder, name):
         raise ValueError(f"Preset file {path!r} is not valid JSON ({err}); it may be truncated or corrupted.") from None
 
 
+def _read_config(folder):
+    config = _read_json(folder, "config.json")
+    missing = [key for key in ("class_name", "config") if not isinstance(config, dict) or key not in config]
+    if missing:
+        raise ValueError(
+            f"Preset file {os.path.join(folder, 'config.json')!r} does not describe a model: it has no "
+            f"{' or '.join(missing)} (a serialized Keras object is a dict with \"class_name\" and \"config\")."
+        )
+    return config
+
+
 def load_metadata(name_or_path):
     """The ``metadata.json`` of a preset, as a dict."""
     return _read_json(preset_dir(name_or_path), "metadata.json")
 
 
+def file_digest(path):
+    """``{"sha256": hex digest, "bytes": size}`` of the file at `path`."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            sha.update(block)
+    return {"sha256": sha.hexdigest(), "bytes": os.path.getsize(path)}
+
+
+def file_digests(folder):
+    """The digests of a preset folder's `DIGESTED` files, as metadata.json records them under "files"."""
+    for name in DIGESTED:
+        if not os.path.isfile(os.path.join(folder, name)):
+            raise FileNotFoundError(f"Preset folder {folder!r} has no {name}.")
+    return {name: file_digest(os.path.join(folder, name)) for name in DIGESTED}
+
+
+def _recorded_digests(folder, metadata):
+    files = metadata.get("files", {})
+    if not isinstance(files, dict):
+        raise ValueError(f"Preset file {os.path.join(folder, 'metadata.json')!r}: \"files\" must map file "
+                         f"names to digests; got {files!r}.")
+    return files
+
+
+def file_status(folder, name, metadata):
+    """"matches", "not recorded" or "does not match": `folder`/`name` against the digest in `metadata`."""
+    recorded = _recorded_digests(folder, metadata)
+    if name not in recorded:
+        return "not recorded"
+    found, expected = file_digest(os.path.join(folder, name)), recorded[name]
+    if isinstance(expected, dict) and found == {key: expected.get(key) for key in found}:
+        return "matches"
+    return "does not match"
+
+
+def verify_files(folder, names, metadata):
+    """Raises ValueError unless each file `names` of `folder` matches the digest `metadata` records.
+
+    Files with no recorded digest (a preset saved before kerasgen recorded
+    them) give one warning instead: they cannot be verified.
+    """
+    unverified = []
+    for name in names:
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"Preset folder {folder!r} has no {name}.")
+        status = file_status(folder, name, metadata)
+        if status == "not recorded":
+            unverified.append(name)
+        elif status == "does not match":
+            raise ValueError(
+                f"Preset file {path!r} does not match the digest recorded in its metadata.json: recorded "
+                f"{metadata['files'][name]!r}, found {file_digest(path)!r}. It was changed, truncated or "
+                "corrupted after the preset was saved."
+            )
+    if unverified:
+        warnings.warn(
+            f"Preset folder {folder!r} records no digest of {' or '.join(unverified)} in its metadata.json, "
+            "so they cannot be verified; once you trust them, record their digests with "
+            "`python -m kerasgen.presets record-digests FOLDER`.", UserWarning, stacklevel=3)
+
+
 def load_preset(name_or_path, load_weights=True):
     """Builds the model of a preset (a built-in name or a folder) and loads its weights.
 
-    Raises an error naming the file when one is missing, truncated or
+    Each file is checked against the SHA-256 recorded in metadata.json
+    before it is used, and the loaded weights must be finite. Raises an
+    error naming the file when one is missing, changed, truncated or
     corrupted; no half-built model is returned.
     """
     folder = preset_dir(name_or_path)
-    config = _read_json(folder, "config.json")
-    _read_json(folder, "metadata.json")
+    metadata = _read_json(folder, "metadata.json")
+    config_path = os.path.join(folder, "config.json")
+    verify_files(folder, DIGESTED if load_weights else ("config.json",), metadata)
+    config = _read_config(folder)
     try:
         model = keras.saving.deserialize_keras_object(config)
     except Exception as err:  # a config from a newer version, or edited by hand
-        raise ValueError(f"Preset file {os.path.join(folder, 'config.json')!r} does not describe a model: {err}") from err
+        raise ValueError(f"Preset file {config_path!r} does not describe a model: {err}") from err
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"Preset file {config_path!r} describes a {type(model).__name__}, not a keras.Model.")
     if load_weights:
         weights = os.path.join(folder, "model.weights.h5")
-        if not os.path.isfile(weights):
-            raise FileNotFoundError(f"Preset folder {folder!r} has no model.weights.h5.")
         try:
             model.load_weights(weights)
         except Exception as err:
@@ -123,6 +215,7 @@ def load_preset(name_or_path, load_weights=True):
                 f"Preset file {weights!r} could not be loaded into the model ({type(err).__name__}: {err}); "
                 "it may be truncated or corrupted."
             ) from err
+        check_weights_finite(model, weights)
     return model
 
 
@@ -154,15 +247,26 @@ def _save_weights_only(model, path, tmp):
 def save_preset(model, path, metadata, overwrite=False):
     """Writes `model` and `metadata` to the preset folder `path`.
 
-    The files are written to a temporary folder first and moved into place
-    at the end, so an interrupted save leaves no half-written preset. An
-    existing folder is replaced only with `overwrite=True`.
+    metadata.json gets `metadata` with ``"files"`` (the digests of
+    config.json and model.weights.h5) added. The files are written to a
+    temporary folder first and moved into place at the end, so an
+    interrupted save leaves no half-written file. An existing folder is
+    written into only with `overwrite=True`, and then only these three files
+    are replaced, one by one; anything else the folder holds is left as it
+    is. `path` may not be a file.
     """
     path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise FileExistsError(f"{path!r} is a file, not a preset folder; choose a folder path (a preset is "
+                              "a folder of config.json, model.weights.h5 and metadata.json).")
     if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"Preset folder {path!r} exists; pass overwrite=True to replace it.")
+        raise FileExistsError(f"Preset folder {path!r} exists; pass overwrite=True to replace its "
+                              f"{', '.join(FILES)}.")
     if not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict; got {type(metadata).__name__}.")
+    for name in FILES:
+        if os.path.isdir(os.path.join(path, name)):
+            raise IsADirectoryError(f"{os.path.join(path, name)!r} is a folder; a preset writes a file there.")
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".preset-", dir=parent)
@@ -176,15 +280,55 @@ def save_preset(model, path, metadata, overwrite=False):
         with open(os.path.join(tmp, "config.json"), "w", encoding="utf-8") as f:
             json.dump(config, f, indent=2)
         _save_weights_only(model, os.path.join(tmp, "model.weights.h5"), tmp)
+        metadata = {key: value for key, value in metadata.items() if key != "files"}
+        metadata["files"] = file_digests(tmp)
         with open(os.path.join(tmp, "metadata.json"), "w", encoding="utf-8") as f:
             json.dump(metadata, f, indent=2)
-        if os.path.exists(path):
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        if os.path.isdir(path):
+            # Each replace is atomic; metadata.json goes last, so a save cut
+            # short leaves digests that refuse the files it did replace.
+            for name in FILES:
+                os.replace(os.path.join(tmp, name), os.path.join(path, name))
+        else:
+            os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             shutil.rmtree(tmp)
     return path
+
+
+def record_digests(name_or_path, replace=False):
+    """Writes the digests of a preset's files into its metadata.json; returns them.
+
+    Every other key of metadata.json, and their order, is kept. Digests
+    already recorded must match the files (they are left as they are)
+    unless `replace=True`: this records only what is there, it does not
+    bless a changed file.
+    """
+    folder = preset_dir(name_or_path)
+    metadata = _read_json(folder, "metadata.json")
+    found = file_digests(folder)
+    if not replace:
+        for name, recorded in _recorded_digests(folder, metadata).items():
+            if name in found and recorded != found[name]:
+                raise ValueError(
+                    f"Preset file {os.path.join(folder, name)!r} does not match the digest recorded in its "
+                    f"metadata.json: recorded {recorded!r}, found {found[name]!r}. Pass --replace to record "
+                    "the file as it is now."
+                )
+    if metadata.get("files") == found:
+        return found
+    metadata["files"] = found  # an existing key keeps its place; a new one goes last
+    fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(metadata, f, indent=2)
+        os.chmod(tmp, os.stat(os.path.join(folder, "metadata.json")).st_mode & 0o777)
+        os.replace(tmp, os.path.join(folder, "metadata.json"))
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return found
 
 
 def from_preset(name_or_path, load_weights=True):
@@ -242,3 +386,31 @@ class PresetMixin:
     def save_to_preset(self, path, metadata=None, overwrite=False):
         """Writes this model to a preset folder (config, weights, `metadata`); see `save_preset`."""
         return save_preset(self, path, {} if metadata is None else metadata, overwrite=overwrite)
+
+
+def main(argv=None):
+    """``python -m kerasgen.presets record-digests FOLDER ...``."""
+    parser = argparse.ArgumentParser(prog="python -m kerasgen.presets",
+                                     description="Maintenance of preset folders.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("record-digests", help="write the SHA-256 and size of each preset's config.json and "
+                       "model.weights.h5 into its metadata.json (other keys are kept)")
+    p.add_argument("presets", nargs="+", metavar="FOLDER",
+                   help="preset folder (or built-in preset name) to record the digests of")
+    p.add_argument("--replace", action="store_true",
+                   help="replace digests already recorded that no longer match the files (default: "
+                   "refuse them, as a changed file may be a damaged one)")
+    args = parser.parse_args(argv)
+    try:
+        for preset in args.presets:
+            found = record_digests(preset, replace=args.replace)
+            print(f"{preset}: " + ", ".join(f"{n} {d['sha256'][:12]}... ({d['bytes']:,} bytes)"
+                                           for n, d in found.items()))
+    except (ValueError, FileNotFoundError) as err:
+        print(f"record-digests: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -47,17 +47,21 @@ def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0)):
 
 
 def save_image_grid(images, path, rows=None, padding=1, value_range=(0.0, 1.0), scale=1,
-                    overwrite=True):
+                    overwrite=False):
     """Writes `image_grid(images, ...)` as a PNG at `path`; returns the path.
 
     Args:
+        images, rows, padding, value_range: as for `image_grid`.
+        path: str or os.PathLike, the file to write (its extension picks the
+            format; .png is lossless).
         scale: int, each pixel becomes a scale x scale block (for small images).
-        overwrite: bool; if False an existing file raises FileExistsError.
+        overwrite: bool; an existing file is replaced only if True, else it
+            raises FileExistsError.
     """
     from PIL import Image
 
     if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
+        raise FileExistsError(f"{os.fspath(path)!r} exists; pass overwrite=True to replace it.")
     grid = image_grid(images, rows=rows, padding=padding, value_range=value_range)
     if scale > 1:
         grid = np.kron(grid, np.ones((scale, scale, 1), "uint8"))

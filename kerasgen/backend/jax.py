@@ -10,7 +10,16 @@ Inside the step every variable is read through a `keras.StatelessScope` that
 maps it to its current value. Assignments made while computing a loss
 (BatchNormalization statistics, seed-generator state, power-iteration vectors,
 EMA codebooks) are read back from the scope and carried out of the step.
+
+Keras' JAX trainer detaches the variables' values while it runs `fit`,
+`evaluate` or `predict` and reattaches them at the end; when a call raises
+before its first step ends (an input check failing on the first batch), the
+values were never reattached and every later call failed with "'NoneType'
+object is not callable". `StepMixin` puts them back, so a failed call leaves
+the model as it was after its last completed step.
 """
+
+import contextlib
 
 import jax
 import jax.numpy as jnp
@@ -45,6 +54,25 @@ class _Values:
 
 class StepMixin:
     """`train_step`/`test_step` of `GenerativeModel` under JAX."""
+
+    def fit(self, *args, **kwargs):
+        with _restored_on_failure(self):
+            return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        with _restored_on_failure(self):
+            return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        with _restored_on_failure(self):
+            return super().predict(*args, **kwargs)
+
+    def _get_jax_state(self, *args, purge_model_variables=False, **kwargs):
+        # Keras detaches the values here; keep them until the call ends, for
+        # variables created inside the call (a model built by its first fit).
+        if purge_model_variables:
+            _DETACHED[id(self)] = [(v, v._value) for v in _all_variables(self) if v._value is not None]
+        return super()._get_jax_state(*args, purge_model_variables=purge_model_variables, **kwargs)
 
     def train_step(self, state, data):
         trainable, non_trainable, optimizer_values, metric_values = state
@@ -116,6 +144,41 @@ class StepMixin:
             values.get(self.metrics_variables),
         )
         return logs, state
+
+
+# Values Keras' JAX trainer detached from a model's variables in the call now
+# running, by id(model); kept off the model, whose attributes Keras tracks.
+_DETACHED = {}
+
+
+@contextlib.contextmanager
+def _restored_on_failure(model):
+    """Reattaches the values Keras' JAX trainer detached, if the call inside raises."""
+    # JAX arrays are immutable: holding them keeps the values as they were.
+    before = [(v, v._value) for v in _all_variables(model) if v._value is not None]
+    outer = _DETACHED.get(id(model))  # a fit's, while it runs its validation
+    _DETACHED[id(model)] = []
+    try:
+        yield
+    except BaseException:
+        if getattr(model, "_jax_state", None) is not None:
+            model.jax_state_sync()  # the state after the last completed step
+        model._jax_state = None
+        for v, value in _DETACHED.get(id(model), []) + before:
+            if v._value is None:
+                v.assign(value)
+        raise
+    finally:
+        if outer is None:
+            _DETACHED.pop(id(model), None)
+        else:
+            _DETACHED[id(model)] = outer
+
+
+def _all_variables(model):
+    optimizer = getattr(model, "optimizer", None)
+    variables = list(model.variables) + list(model.metrics_variables)
+    return variables + (list(optimizer.variables) if optimizer is not None else [])
 
 
 def input_gradient(fn, x):

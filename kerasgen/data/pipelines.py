@@ -1,6 +1,7 @@
 """Input pipelines: images from any source to shuffled, scaled batches in tf.data."""
 
 import numbers
+import weakref
 
 import keras
 import numpy as np
@@ -243,7 +244,7 @@ def _make_transform(scale, binarize, dequantize):
 
 def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit",
              binarize=None, dequantize=False, labels=False, seed=None, data_dir=None,
-             drop_remainder=False, take=None):
+             drop_remainder=False, take=None, first_epoch=None):
     """Builds a tf.data pipeline of shuffled, scaled (and optionally noised) batches.
 
     Steps: `take` the first examples; shuffle (buffer = dataset size, at most
@@ -273,6 +274,14 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
         data_dir: Folder searched first when `source` is a name.
         drop_remainder: Whether to drop the last, smaller batch.
         take: If given, use only the first `take` examples.
+        first_epoch: None, or an int >= 0 for a pipeline that can be resumed:
+            an endless dataset whose epochs are numbered from `first_epoch`,
+            each shuffled and noised as a function of `seed` and its number
+            alone (and TensorFlow's global seed, which `keras.utils.set_random_seed`
+            sets). A run resumed at epoch e (`BackupAndRestore`) then sees
+            exactly the batches an uninterrupted run saw from epoch e on.
+            Needs a `seed` and a source of known size; pass
+            `steps_per_epoch=steps_per_epoch(ds)` to `fit`.
 
     Returns:
         A `tf.data.Dataset` of float32 image batches (B, H, W, C), or of
@@ -296,6 +305,15 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
     labels = _check_bool(labels, "labels")
     drop_remainder = _check_bool(drop_remainder, "drop_remainder")
     _check_options(scale, binarize, dequantize, seed)
+    if first_epoch is not None:
+        if (isinstance(first_epoch, (bool, np.bool_)) or not isinstance(first_epoch, numbers.Integral)
+                or first_epoch < 0):
+            raise ValueError(f"first_epoch must be None or an integer >= 0; got {first_epoch!r}")
+        if seed is None:
+            raise ValueError(
+                f"first_epoch={first_epoch!r} needs a seed: the epochs of a resumable pipeline are "
+                "drawn from it; pass seed=0 (or any integer)"
+            )
     if not isinstance(source, str):
         if split != "train":
             raise ValueError(
@@ -341,13 +359,24 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
     if has_labels and not labels:
         ds = ds.map(lambda x, y: x)
 
-    if shuffle:
-        buffer = _MAX_SHUFFLE_BUFFER if size is None else max(1, min(size, _MAX_SHUFFLE_BUFFER))
-        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-
+    buffer = _MAX_SHUFFLE_BUFFER if size is None else max(1, min(size, _MAX_SHUFFLE_BUFFER))
     transform = _make_transform(scale, binarize, dequantize)
     random = binarize == "dynamic" or dequantize
+    if first_epoch is not None:
+        if size is None:
+            raise ValueError(
+                "first_epoch needs a source of known size (a dataset name, a NumPy array, "
+                "(images, labels) or a finite tf.data.Dataset); this one's size is unknown"
+            )
+        ds = _resumable(ds, int(first_epoch), int(seed), shuffle, size, batch_size, drop_remainder,
+                        transform, random, labels)
+        steps = size // batch_size if drop_remainder else -(-size // batch_size)
+        _STEPS_PER_EPOCH[ds] = steps
+        return ds
+
+    if shuffle:
+        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if random:
         # Stateless ops with per-batch seeds from a dataset that re-randomizes each
         # epoch: fresh noise every epoch, yet reproducible for a given seed.
@@ -367,3 +396,54 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
         else:
             ds = ds.map(lambda x: transform(x, None), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+# Batches per epoch of the resumable pipelines made here.
+_STEPS_PER_EPOCH = weakref.WeakKeyDictionary()
+
+
+def steps_per_epoch(dataset):
+    """Batches in one epoch of a resumable pipeline (`pipeline(..., first_epoch=...)`).
+
+    Example:
+        >>> ds = pipeline("digits", batch_size=100, seed=0, first_epoch=0, drop_remainder=True)
+        >>> steps_per_epoch(ds)
+        17
+    """
+    steps = _STEPS_PER_EPOCH.get(dataset) if isinstance(dataset, tf.data.Dataset) else None
+    if steps is None:
+        raise ValueError(
+            "steps_per_epoch takes a dataset made by pipeline(..., first_epoch=...); got "
+            f"{type(dataset).__name__}"
+        )
+    return steps
+
+
+def _resumable(ds, first_epoch, seed, shuffle, size, batch_size, drop_remainder, transform, random,
+               labels):
+    """Endless epochs from first_epoch on, each drawn from (seed, epoch number) alone.
+
+    The examples are held in memory (as the NumPy sources already are) and
+    each epoch is a stateless permutation of their indices, so nothing
+    depends on how many epochs this dataset object has run before.
+    """
+    examples = next(iter(ds.batch(size)))
+
+    def one_epoch(epoch):
+        epoch_seed = tf.stack([tf.constant(seed, tf.int64), epoch])
+        order = tf.range(size, dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed=epoch_seed)
+        d = tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=drop_remainder).enumerate()
+
+        def prepare(step, index):
+            batch = tf.nest.map_structure(lambda t: tf.gather(t, index), examples)
+            # Noise seeds (seed, epoch * 2**20 + step): distinct for every batch of every epoch.
+            noise_seed = tf.stack([epoch_seed[0] + 1, epoch * 2**20 + step]) if random else None
+            if labels:
+                return transform(batch[0], noise_seed), batch[1]
+            return transform(batch, noise_seed)
+
+        return d.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+
+    return tf.data.Dataset.range(first_epoch, 2**40).flat_map(one_epoch).prefetch(tf.data.AUTOTUNE)

@@ -36,7 +36,12 @@ def _parser():
     p.add_argument("--test-images", type=int, help="measure the headline on at most this many test images")
     p.add_argument("--data-dir", help="folder searched first for the dataset files")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out / --preset-dir")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start again in an --out that holds a finished or another run, and replace the files of "
+                        "an existing --preset-dir (only the files a run writes are replaced)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the unfinished run in --out, and fail if there is none (without this flag an "
+                        "unfinished run of the same arguments is resumed too)")
     p = sub.add_parser("sample", help="write a grid of samples from a preset")
     p.add_argument("preset", metavar="PRESET_OR_DIR")
     p.add_argument("--num", type=int, default=64)
@@ -117,12 +122,11 @@ def cmd_train(args, parser):
     if args.test_images is not None and args.test_images < 2:
         parser.error(f"--test-images must be at least 2; got {args.test_images}")
     recipe = recipes.get_recipe(args.recipe)
+    if args.resume and args.overwrite:
+        parser.error("--resume continues a run and --overwrite starts it again; pass one of them")
     out = args.out or os.path.join("runs", os.path.basename(os.path.normpath(args.recipe)))
-    if os.path.exists(out) and os.listdir(out) and not args.overwrite:
-        parser.error(f"--out {out!r} exists and is not empty; choose another folder or pass --overwrite")
-    if args.preset_dir and os.path.exists(args.preset_dir) and not args.overwrite:
-        parser.error(f"--preset-dir {args.preset_dir!r} exists; choose another folder or pass --overwrite")
     path = recipes.train(recipe, out, epochs=args.epochs, preset_dir=args.preset_dir, overwrite=args.overwrite,
+                         resume=True if args.resume else None,
                          verbose=0 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch,
                          test_images=args.test_images,
                          data_dir=args.data_dir, command=" ".join(shlex.quote(a) for a in ["kerasgen"] + args.argv))

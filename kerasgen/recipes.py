@@ -14,8 +14,10 @@ in each preset's metadata).
 """
 
 import copy
+import json
 import os
 import shlex
+import shutil
 import sys
 import time
 
@@ -186,27 +188,99 @@ def _grid_range(model):
     return (float(lo), float(hi))
 
 
-def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False, verbose=1,
+RUN_FILE = "run.json"
+
+
+def _run_state(out, recipe, preset_dir, overwrite, resume):
+    """"new", "resume" or "restart" for the run folder `out`; raises when it holds something else."""
+    record = os.path.join(out, RUN_FILE)
+    if not os.path.exists(out) or not os.listdir(out):
+        if resume:
+            raise FileNotFoundError(f"resume: {out!r} holds no run to resume; drop --resume to start one.")
+        return "new"
+    if overwrite:
+        return "restart"
+    if not os.path.isfile(record):
+        raise FileExistsError(
+            f"out {out!r} exists and holds no kerasgen run ({RUN_FILE}); choose another folder or "
+            "pass overwrite=True (only the files a run writes are replaced)."
+        )
+    with open(record, encoding="utf-8") as f:
+        stored = json.load(f)
+    if stored.get("finished"):
+        raise FileExistsError(
+            f"out {out!r} holds a finished run (its preset is {stored.get('preset_dir')!r}); choose another "
+            "folder or pass overwrite=True to train again."
+        )
+    if stored.get("recipe") != recipe or stored.get("preset_dir") != preset_dir:
+        changed = sorted(k for k in set(recipe) | set(stored.get("recipe", {}))
+                         if recipe.get(k) != stored.get("recipe", {}).get(k))
+        if stored.get("preset_dir") != preset_dir:
+            changed.append("preset_dir")
+        raise ValueError(
+            f"out {out!r} holds an unfinished run of another recipe (differs in {', '.join(changed)}); "
+            "resume it with the same arguments, or pass overwrite=True to start again."
+        )
+    return "resume"
+
+
+def _preset_recipe(folder):
+    try:
+        with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
+            return json.load(f).get("recipe")
+    except (OSError, ValueError):
+        return None
+
+
+def _trim_log(path, first_epoch):
+    """Keeps the header and the rows of epochs before `first_epoch` (the ones a resumed run will not redo)."""
+    if not os.path.isfile(path):
+        return
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    kept = lines[:1] + [line for line in lines[1:] if line and int(line.split(",", 1)[0]) < first_epoch]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(line + "\n" for line in kept))
+
+
+def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False, resume=None, verbose=1,
           steps_per_epoch=None, test_images=None, data_dir=None, command=None):
     """Trains a recipe; writes grids, checkpoints and a preset; returns the preset folder.
 
+    A run can be killed at any point and started again with the same
+    arguments: it continues from the last completed epoch
+    (``out/backup``, `keras.callbacks.BackupAndRestore`) and ends with the
+    weights an uninterrupted run would have. The data of epoch e are drawn
+    from the recipe's seed and e alone (`pipeline(..., first_epoch=e)`) and
+    the model's random state is saved with its weights, so nothing is
+    replayed. Files of epochs being redone (a grid, a log row) are replaced
+    by the same content; nothing else in `out` is touched.
+
     Args:
         recipe_or_name: a recipe dict, a family name (`families()`) or a preset.
-        out: folder for ``samples/epoch_NNN.png``, ``checkpoints/`` and
-            (unless `preset_dir`) ``preset/``. Must not exist unless `overwrite`.
+        out: folder for ``samples/epoch_NNN.png``, ``checkpoints/``,
+            ``log.csv``, ``run.json``, ``backup/`` and (unless `preset_dir`)
+            ``preset/``. A new (or empty) folder, or one holding an
+            unfinished run of the same arguments, which is resumed.
         epochs: int, overrides the recipe's.
         preset_dir: where the preset folder goes (default ``out/preset``).
-        overwrite: bool, allow an existing `out` / `preset_dir` to be replaced.
+        overwrite: bool, start again in an `out` that holds another or a
+            finished run (replacing only the files a run writes) and replace
+            an existing preset's files.
+        resume: None (resume an unfinished run of the same arguments, else
+            start one), or True (there must be one to resume).
         verbose: 1 for progress bars, 0 for silence.
-        steps_per_epoch: int, cut each epoch short (smoke runs; recorded).
+        steps_per_epoch: int, epochs of this many batches, from the first
+            ``steps_per_epoch * batch_size`` training images (smoke runs; recorded).
         test_images: int, measure the headline and the check on at most this
             many test images (quick runs; recorded in the stored recipe).
         data_dir: folder searched first for the Fashion-MNIST files.
         command: the command line to record (default: this process's).
     """
     from kerasgen.callbacks import SampleGrid
-    from kerasgen.data import pipeline
+    from kerasgen.data.pipelines import pipeline, steps_per_epoch as epoch_steps
     from kerasgen.presets import save_preset, trained_with
+    from kerasgen.training import BackupAndRestore
 
     recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
     recipe = copy.deepcopy(recipe)
@@ -215,60 +289,92 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
             raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
         recipe["train"]["epochs"] = epochs
     if steps_per_epoch is not None:
-        recipe["train"]["steps_per_epoch"] = int(steps_per_epoch)
+        if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
+            raise ValueError(f"steps_per_epoch must be a positive integer; got {steps_per_epoch!r}.")
+        recipe["train"]["steps_per_epoch"] = steps_per_epoch
     if test_images is not None:
         if isinstance(test_images, bool) or not isinstance(test_images, int) or test_images < 2:
             raise ValueError(f"test_images must be an integer of at least 2; got {test_images!r}.")
         for which in ("headline", "check"):
             recipe[which]["test_images"] = min(recipe[which]["test_images"], test_images)
+    if resume not in (None, True):
+        raise ValueError(f"resume must be None or True; got {resume!r}.")
+    if resume and overwrite:
+        raise ValueError("resume=True continues a run and overwrite=True starts it again; pass one of them.")
     out = os.fspath(out)
     preset_dir = os.path.join(out, "preset") if preset_dir is None else os.fspath(preset_dir)
-    for path, flag in ((out, "out"), (preset_dir, "preset_dir")):
-        if os.path.exists(path) and not overwrite and not (path == out and not os.listdir(path)):
-            raise FileExistsError(f"{flag} {path!r} exists; choose another folder or pass overwrite=True.")
+    state = _run_state(out, recipe, preset_dir, overwrite, resume)
+    # A preset this very run wrote before it was killed is its own to replace.
+    own_preset = state == "resume" and _preset_recipe(preset_dir) == recipe
+    if os.path.exists(preset_dir) and not (overwrite or own_preset):
+        raise FileExistsError(f"preset_dir {preset_dir!r} exists; choose another folder or pass overwrite=True.")
+    backup_dir = os.path.join(out, "backup")
+    if state == "restart":
+        # An old backup would be restored and an old log appended to; grids and
+        # checkpoints are rewritten in place. Nothing else in `out` is touched.
+        shutil.rmtree(backup_dir, ignore_errors=True)
+        for name in (RUN_FILE, "log.csv"):
+            if os.path.isfile(os.path.join(out, name)):
+                os.remove(os.path.join(out, name))
+    first_epoch = 0
+    if state == "resume" and os.path.isfile(os.path.join(backup_dir, "training_metadata.json")):
+        with open(os.path.join(backup_dir, "training_metadata.json"), encoding="utf-8") as f:
+            first_epoch = int(json.load(f)["epoch"])
+    os.makedirs(out, exist_ok=True)
+    if state != "resume":
+        with open(os.path.join(out, RUN_FILE), "w", encoding="utf-8") as f:
+            json.dump({"recipe": recipe, "preset_dir": preset_dir, "finished": False}, f, indent=2)
+
     settings = recipe["train"]
-    keras.utils.set_random_seed(settings.get("seed", 0))
+    seed = settings.get("seed", 0)
+    keras.utils.set_random_seed(seed)
     model = build_model(recipe)
     fmt, labels = recipe["data"]["format"], recipe["data"]["labels"]
+    steps = settings.get("steps_per_epoch")
     data = pipeline(recipe.get("dataset", "fashion_mnist"), batch_size=settings["batch_size"], labels=labels,
                     scale="symmetric" if fmt == "symmetric" else "unit",
-                    binarize="dynamic" if fmt == "binary" else None, seed=settings.get("seed", 0),
-                    data_dir=data_dir, drop_remainder=True)
-    if steps_per_epoch:
-        data = data.take(int(steps_per_epoch))
+                    binarize="dynamic" if fmt == "binary" else None, seed=seed,
+                    data_dir=data_dir, drop_remainder=True, first_epoch=first_epoch,
+                    take=steps * settings["batch_size"] if steps else None)
     import kerasgen
 
     if isinstance(model, kerasgen.models.GAN):
         model.compile()  # the GAN's default pair of Adam optimizers
     else:
         model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
-    os.makedirs(out, exist_ok=True)
+    _trim_log(os.path.join(out, "log.csv"), first_epoch)
     grid_labels = np.arange(recipe.get("grid_images", 64)) % model.num_classes if model.num_classes else None
+    # Per-epoch files first, the backup last: a kill between them redoes the
+    # epoch, rewriting its files with the same content.
     callbacks = [
         SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64),
-                   seed=0, labels=grid_labels, value_range=_grid_range(model), overwrite=overwrite),
+                   seed=0, labels=grid_labels, value_range=_grid_range(model),
+                   overwrite=overwrite or state == "resume"),
         keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoints", "epoch_{epoch:03d}.weights.h5"),
                                         save_weights_only=True),
+        keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
+        BackupAndRestore(backup_dir, delete_checkpoint=False),
     ]
     if isinstance(model, kerasgen.models.VQVAE):
         callbacks = callbacks[1:]  # no samples before the prior exists
     start = time.time()
-    model.fit(data, epochs=settings["epochs"], callbacks=callbacks, verbose=verbose)
+    model.fit(data, epochs=settings["epochs"], steps_per_epoch=epoch_steps(data), callbacks=callbacks,
+              verbose=verbose)
     if "prior" in recipe:
         prior = dict(recipe["prior"])
         from kerasgen.data import load
 
         x_train, _ = load(recipe.get("dataset", "fashion_mnist"), split="train", data_dir=data_dir)
-        if steps_per_epoch:
-            x_train = x_train[: int(steps_per_epoch) * prior["batch_size"]]
-        codes = model.encode(prepare(x_train, fmt, seed=settings.get("seed", 0)))
+        if steps:
+            x_train = x_train[: steps * prior["batch_size"]]
+        codes = model.encode(prepare(x_train, fmt, seed=seed))
         model.fit_prior(codes, epochs=prior.pop("epochs"), batch_size=prior.pop("batch_size"),
                         learning_rate=prior.pop("learning_rate"), verbose=verbose, **prior)
         from kerasgen.utils import save_image_grid
 
         os.makedirs(os.path.join(out, "samples"), exist_ok=True)
         save_image_grid(model.sample(64, seed=0), os.path.join(out, "samples", "final.png"),
-                        value_range=_grid_range(model), scale=2, overwrite=overwrite)
+                        value_range=_grid_range(model), scale=2, overwrite=True)
     seconds = time.time() - start
     metrics = measure(model, recipe, data_dir=data_dir)
     head, check = recipe["headline"], recipe["check"]
@@ -291,5 +397,10 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         "metrics": {k: v for k, v in metrics.items() if k not in ("skipped",)},
         "command": command or " ".join(shlex.quote(a) for a in ["kerasgen"] + sys.argv[1:]),
     }
-    save_preset(model, preset_dir, metadata, overwrite=overwrite)
+    if first_epoch:
+        metadata["trained_with"]["resumed_at_epoch"] = first_epoch
+    save_preset(model, preset_dir, metadata, overwrite=overwrite or own_preset)
+    with open(os.path.join(out, RUN_FILE), "w", encoding="utf-8") as f:
+        json.dump({"recipe": recipe, "preset_dir": preset_dir, "finished": True}, f, indent=2)
+    shutil.rmtree(backup_dir, ignore_errors=True)
     return preset_dir

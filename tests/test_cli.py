@@ -94,9 +94,14 @@ def test_train_writes_grids_checkpoints_and_a_preset(tmp_path, capsys):
     model = kerasgen.from_preset(out / "preset")
     assert model.sample(2, seed=0).shape == (2, 28, 28, 1)
     capsys.readouterr()
-    with pytest.raises(SystemExit):
-        main(argv)  # the run folder exists
-    assert "exists and is not empty" in capsys.readouterr().err
+    assert main(argv) == 2  # the run folder holds a finished run
+    assert "holds a finished run" in capsys.readouterr().err
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    assert main(["train", "vae", "--out", str(tmp_path / "mine")]) == 2
+    assert "holds no kerasgen run" in capsys.readouterr().err
+    assert main(["train", "vae", "--resume", "--out", str(tmp_path / "none")]) == 2
+    assert "holds no run to resume" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "vae", "--epochs", "0", "--out", str(tmp_path / "other")])
     assert "--epochs must be a positive integer" in capsys.readouterr().err

@@ -361,6 +361,9 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     model.fit(data, epochs=settings["epochs"], steps_per_epoch=epoch_steps(data), callbacks=callbacks,
               verbose=verbose)
     if "prior" in recipe:
+        # The prior stage starts from the seed again, so a run resumed after
+        # (or during) it builds and shuffles exactly as an uninterrupted one.
+        keras.utils.set_random_seed(seed + 1)
         prior = dict(recipe["prior"])
         from kerasgen.data import load
 

@@ -139,3 +139,32 @@ def test_kerasgen_train_resumes_after_a_kill(tmp_path, family):
     assert resumed_meta["headline"] == expected["headline"]
     # A finished run is not trained again, nor replaced, without --overwrite.
     assert main(_train_argv(family, out)) == 2
+
+
+def test_kerasgen_backup_survives_a_kill_between_its_writes(tmp_path):
+    from kerasgen.training import BackupAndRestore
+
+    x = resume_worker.data()["vae"]
+    backup = BackupAndRestore(str(tmp_path / "backup"))
+    model = resume_worker.make("vae")
+    model.fit(x, batch_size=16, epochs=2, shuffle=False, verbose=0,
+              callbacks=[BackupAndRestore(str(tmp_path / "backup"), delete_checkpoint=False)])
+    record = tmp_path / "backup" / "training_metadata.json"
+    assert json.loads(record.read_text())["epoch"] == 2
+    # A kill after the weights of epoch 3 were moved into place but before
+    # their record was: the pending record is promoted.
+    pending = json.loads(record.read_text())
+    record.write_text(json.dumps({**pending, "epoch": 1, "weights_sha256": "0" * 64}))
+    (tmp_path / "backup" / "training_metadata.json.next").write_text(json.dumps(pending))
+    resumed = resume_worker.make("vae")
+    history = resumed.fit(x, batch_size=16, epochs=3, shuffle=False, verbose=0, callbacks=[backup])
+    assert len(history.history["loss"]) == 1  # epochs 1 and 2 were restored, not redone
+    # Weights changed after their record was written are refused, naming both files.
+    model.fit(x, batch_size=16, epochs=1, shuffle=False, verbose=0,
+              callbacks=[BackupAndRestore(str(tmp_path / "b2"), delete_checkpoint=False)])
+    with open(tmp_path / "b2" / "latest.weights.h5", "r+b") as f:
+        f.seek(-100, 2)
+        f.write(b"\0" * 50)
+    with pytest.raises(ValueError, match=r"latest\.weights\.h5.*does not match its record"):
+        resume_worker.make("vae").fit(x, epochs=2, verbose=0,
+                                      callbacks=[BackupAndRestore(str(tmp_path / "b2"))])

@@ -7,6 +7,7 @@ folder has them is ``tensorflow_datasets`` imported and asked for the data, unle
 ``KERASGEN_OFFLINE=1`` is set. ``digits`` comes from scikit-learn and needs no files.
 """
 
+import difflib
 import os
 
 import numpy as np
@@ -21,6 +22,10 @@ OFFLINE_ENV = "KERASGEN_OFFLINE"
 
 SYSTEM_DATA_ROOT = "/usr/share/datasets"
 """Folder where Debian's ``dataset-*`` packages put their files (searched last)."""
+
+# Names `load` is known to serve (IDX or TFDS), for "did you mean" in errors.
+KNOWN_NAMES = ("digits", "fashion_mnist", "mnist", "kmnist", "emnist", "binarized_mnist",
+               "cifar10", "cifar100", "svhn_cropped")
 
 # Debian packages providing a dataset's IDX files, for the error message.
 _DEBIAN_PACKAGES = {"fashion_mnist": "dataset-fashion-mnist"}
@@ -186,9 +191,30 @@ def _load_tfds(name, split):
     return images.astype(np.uint8, copy=False), np.asarray(labels).astype(np.int64)
 
 
+def close_match(name):
+    """The known dataset name closest to a misspelt `name`, or None.
+
+    Example:
+        >>> close_match("fashion_mnst"), close_match("Fashion-MNIST"), close_match("mnist")
+        ('fashion_mnist', 'fashion_mnist', None)
+    """
+    if name in KNOWN_NAMES:
+        return None
+    match = difflib.get_close_matches(name.lower().replace("-", "_"), KNOWN_NAMES, n=1, cutoff=0.8)
+    return match[0] if match else None
+
+
 def _not_found(name, split, report, cause):
     image_stem, label_stem = _IDX_STEMS[split]
-    lines = [
+    lines = []
+    suggestion = close_match(name)
+    if suggestion:
+        # A typo is likelier than missing files: say so before any download advice.
+        lines.append(
+            f"Unknown dataset name {name!r}: did you mean {suggestion!r}? (known names: "
+            f"{', '.join(KNOWN_NAMES)}; other TFDS names load through tensorflow_datasets)"
+        )
+    lines += [
         f"Could not load split {split!r} of dataset {name!r}: its files are not on "
         "this machine and TensorFlow Datasets could not provide it.",
         f"Looked in these folders, in order, for {image_stem}[.gz] and "

@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from kerasgen.models import networks
-from kerasgen.training import GenerativeModel
+from kerasgen.training import GenerativeModel, checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
@@ -39,8 +39,8 @@ class LatentImageModel(GenerativeModel):
         super().__init__(image_shape=image_shape, seed=seed, **kwargs)
         owner = type(self).__name__
         check_latent_dim(latent_dim, owner)
-        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
-            raise ValueError(f"{owner}: num_classes must be an integer >= 2; got {num_classes!r}.")
+        if num_classes is not None:
+            checks.check_integer(num_classes, "num_classes", owner, minimum=2)
         self.latent_dim = int(latent_dim)
         self.num_classes = None if num_classes is None else int(num_classes)
         self.encoder = encoder
@@ -89,6 +89,7 @@ class LatentImageModel(GenerativeModel):
     # -- NumPy-level methods ------------------------------------------------
 
     def _map_batches(self, fn, arrays, batch_size):
+        batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
         n = len(arrays[0])
         outputs = []
         for start in range(0, n, batch_size):
@@ -107,11 +108,7 @@ class LatentImageModel(GenerativeModel):
 
     def decode(self, z, labels=None, batch_size=256):
         """Images (N, H, W, C) in data space from latent codes z (N, latent_dim)."""
-        z = np.asarray(z, "float32")
-        if z.ndim != 2 or z.shape[-1] != self.latent_dim:
-            raise ValueError(
-                f"{type(self).__name__}: z must have shape (N, {self.latent_dim}); got {z.shape}."
-            )
+        z = checks.check_latents(z, self.latent_dim, owner=type(self).__name__)
         labels = self._labels_for(labels, len(z))
         return self._map_batches(
             lambda zb, yb: self._decode_tensor(ops.convert_to_tensor(zb), None if yb is None else self._one_hot(yb), False),
@@ -134,6 +131,11 @@ class LatentImageModel(GenerativeModel):
         Returns:
             (steps, H, W, C) for single images, (N, steps, H, W, C) for batches.
         """
+        if np.shape(x1) != np.shape(x2):
+            raise ValueError(
+                f"{type(self).__name__}: x1 and x2 must be two images (H, W, C) or two batches "
+                f"(N, H, W, C) of the same size; got shapes {np.shape(x1)} and {np.shape(x2)}."
+            )
         single = np.ndim(x1) == 3
         x1, x2 = (np.asarray(a)[None] if single else np.asarray(a) for a in (x1, x2))
         z1, z2 = self.encode(x1, labels), self.encode(x2, labels)
@@ -151,11 +153,18 @@ class LatentImageModel(GenerativeModel):
         Returns (len(values), H, W, C) for one image (H, W, C), or
         (N, len(values), H, W, C) for a batch.
         """
-        if not isinstance(dim, (int, np.integer)) or not 0 <= dim < self.latent_dim:
+        owner = type(self).__name__
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) \
+                or not 0 <= dim < self.latent_dim:
+            raise ValueError(f"{owner}: dim must be an integer in [0, {self.latent_dim}); got {dim!r}.")
+        values = np.asarray(values)
+        if values.ndim > 1 or values.size == 0 or not np.issubdtype(values.dtype, np.number) \
+                or not np.all(np.isfinite(values)):
             raise ValueError(
-                f"{type(self).__name__}: dim must be an integer in [0, {self.latent_dim}); got {dim!r}."
+                f"{owner}: values must be a non-empty list of finite numbers, the values to give "
+                f"latent dimension {dim} (e.g. np.linspace(-3, 3, 7)); got {values.tolist()!r}."
             )
-        values = np.asarray(values, "float32").reshape(-1)
+        values = values.astype("float32").reshape(-1)
         single = np.ndim(x) == 3
         x = np.asarray(x)[None] if single else np.asarray(x)
         z = self.encode(x, labels)
@@ -197,9 +206,11 @@ def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, 
                    num_classes, owner):
     """Default (encoder, decoder) pair for `image_shape`."""
     check_latent_dim(latent_dim, owner)
+    if filters is not None:
+        filters = checks.check_sizes(filters, "filters", owner, allow_empty=False)
     filters = tuple(filters or networks.default_filters(image_shape))
     networks.check_architecture(architecture, image_shape, filters, owner)
-    hidden_dims = tuple(hidden_dims)
+    hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
     enc = networks.encoder(image_shape, encoder_dim, architecture=architecture, filters=filters,
                            hidden_dims=hidden_dims, num_classes=num_classes)
     dec = networks.decoder(latent_dim, image_shape, architecture=architecture, filters=filters,
@@ -208,5 +219,4 @@ def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, 
 
 
 def check_latent_dim(latent_dim, owner):
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-        raise ValueError(f"{owner}: latent_dim must be a positive integer; got {latent_dim!r}.")
+    return checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")

@@ -1,6 +1,7 @@
 """VQ-VAE: a discrete latent grid, and an autoregressive prior over it."""
 
 import copy
+import math
 
 import numpy as np
 
@@ -9,6 +10,7 @@ from keras import layers, ops
 
 from kerasgen import losses
 from kerasgen.layers.vector_quantizer import VectorQuantizer
+from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -99,12 +101,18 @@ class VQVAE(GenerativeModel):
         image_shape = check_image_shape(image_shape, owner)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}.")
-        if not isinstance(commitment_weight, (int, float)) or commitment_weight < 0:
-            raise ValueError(f"{owner}: commitment_weight must be a number >= 0; got {commitment_weight!r}.")
+        if isinstance(commitment_weight, bool) or not isinstance(commitment_weight, (int, float)) \
+                or not 0 <= commitment_weight < math.inf:
+            raise ValueError(
+                f"{owner}: commitment_weight must be a finite number >= 0; got {commitment_weight!r}."
+            )
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
+        checks.check_integer(num_codes, "num_codes", owner, minimum=2)
+        checks.check_integer(code_dim, "code_dim", owner, what="a positive integer")
+        filters = checks.check_sizes(filters, "filters", owner, allow_empty=encoder is not None)
         super().__init__(image_shape=image_shape, seed=seed, **kwargs)
-        self.filters = tuple(int(f) for f in filters)
+        self.filters = filters
         self.likelihood = likelihood
         self.commitment_weight = float(commitment_weight)
         if encoder is None:
@@ -178,6 +186,7 @@ class VQVAE(GenerativeModel):
     def encode(self, x, batch_size=256):
         """Code indices (N, h, w), int32, of images (N, H, W, C)."""
         x = self._check_x(x)
+        batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
         out = []
         for start in range(0, len(x), batch_size):
             z = self.encoder(x[start:start + batch_size], training=False)
@@ -187,24 +196,35 @@ class VQVAE(GenerativeModel):
     def encode_features(self, x, batch_size=256):
         """The encoder's continuous outputs, flattened: (N, h * w * D), for linear probes."""
         x = self._check_x(x)
+        batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
         out = [ops.convert_to_numpy(self.encoder(x[s:s + batch_size], training=False))
                for s in range(0, len(x), batch_size)]
         return np.concatenate(out).reshape(len(x), -1)
 
     def decode(self, indices, batch_size=256):
         """Images (N, H, W, C) from code indices (N, h, w): probabilities for "bernoulli"."""
-        indices = np.asarray(indices)
         owner = type(self).__name__
-        if indices.shape[1:] != self.grid_shape:
+        if keras.ops.is_tensor(indices):
+            indices = keras.ops.convert_to_numpy(indices)
+        indices = np.asarray(indices)
+        batch_size = checks.check_integer(batch_size, "batch_size", owner)
+        if indices.ndim != 3 or indices.shape[1:] != self.grid_shape:
             raise ValueError(f"{owner}: indices must have shape (N, {self.grid_shape[0]}, "
                              f"{self.grid_shape[1]}); got {indices.shape}.")
+        if len(indices) == 0:
+            raise ValueError(f"{owner}: indices is empty (shape {indices.shape}); pass at least one grid.")
         if not np.issubdtype(indices.dtype, np.integer):
-            if not np.all(indices == np.round(indices)):
-                raise ValueError(f"{owner}: indices must be whole numbers; got dtype {indices.dtype}.")
-            indices = indices.astype("int32")
-        if indices.size and (indices.min() < 0 or indices.max() >= self.num_codes):
+            if not np.issubdtype(indices.dtype, np.floating):
+                raise TypeError(f"{owner}: indices must hold integer code ids; got dtype {indices.dtype}.")
+            bad = ~np.isfinite(indices) | (indices != np.round(indices))
+            if bad.any():
+                raise ValueError(f"{owner}: indices must be whole numbers (code ids in [0, "
+                                 f"{self.num_codes})); got {int(bad.sum())} other values, e.g. "
+                                 f"{indices[bad][0]:g}.")
+        if indices.min() < 0 or indices.max() >= self.num_codes:
             raise ValueError(f"{owner}: indices must lie in [0, {self.num_codes}); got values from "
-                             f"{indices.min()} to {indices.max()}.")
+                             f"{indices.min():g} to {indices.max():g}.")
+        indices = indices.astype("int32")
         out = []
         for start in range(0, len(indices), batch_size):
             codes = self.quantizer.lookup(indices[start:start + batch_size])
@@ -265,6 +285,7 @@ class VQVAE(GenerativeModel):
 
     def sample(self, n, seed=None, method=None, batch_size=None):
         """Draws n images: code grids from the prior, then the decoder's output."""
+        checks.check_integer(n, "n", type(self).__name__, what="a positive integer")
         if self.prior is None:
             raise ValueError(f"{type(self).__name__} has no prior yet: call fit_prior(x) after fit().")
         codes = self.prior.sample(n, seed=seed, method=method, batch_size=batch_size)[..., 0]

@@ -90,6 +90,73 @@ def check_image_batch(x, *, image_shape, value_range=None, integers=False, argum
     return x.astype("float32", copy=False)
 
 
+def check_integer(value, argument, owner, minimum=1, what=None):
+    """Checks a count such as n, batch_size or latent_dim; returns it as an int.
+
+    A bool is refused although Python counts it as an int: `sample(True)` is
+    a mistake, not a request for one image.
+
+    Args:
+        value: the value passed.
+        argument: str, its name, quoted in errors.
+        owner: str, who asks (a class name), quoted in errors.
+        minimum: int, the smallest value allowed.
+        what: str or None, what is expected, in words (default "an integer >= minimum").
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        what = what or f"an integer >= {minimum}"
+        kind = f" (a {type(value).__name__})" if isinstance(value, (bool, np.bool_, str)) else ""
+        raise ValueError(f"{owner}: {argument} must be {what}; got {value!r}{kind}.")
+    return int(value)
+
+
+def check_sizes(values, argument, owner, allow_empty=True):
+    """Checks layer sizes such as hidden_dims or filters: a tuple of positive integers."""
+    ok = isinstance(values, (tuple, list)) and (allow_empty or len(values) > 0) and all(
+        not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, np.integer)) and v > 0 for v in values
+    )
+    if not ok:
+        expected = "a tuple of positive integers" + ("" if allow_empty else ", at least one")
+        raise ValueError(f"{owner}: {argument} must be {expected}; got {values!r}.")
+    return tuple(int(v) for v in values)
+
+
+def check_value_range(value_range, owner):
+    """Checks a (low, high) pair of finite numbers with low < high; returns it as floats."""
+    ok = isinstance(value_range, (tuple, list)) and len(value_range) == 2 and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        and np.isfinite(v) for v in value_range
+    ) and value_range[0] < value_range[1]
+    if not ok:
+        raise ValueError(
+            f"{owner}: value_range must be a pair (low, high) of finite numbers with low < high; "
+            f"got {value_range!r}."
+        )
+    return tuple(float(v) for v in value_range)
+
+
+def check_latents(z, latent_dim, *, argument="z", owner="model"):
+    """Checks a batch of latent codes (N, latent_dim): numbers, finite, not empty; returns float32."""
+    if keras.ops.is_tensor(z):
+        z = keras.ops.convert_to_numpy(z)
+    z = np.asarray(z)
+    if z.dtype == object or not (np.issubdtype(z.dtype, np.number) or z.dtype == bool):
+        raise TypeError(f"{owner}: {argument} must hold numbers; got an array of dtype {z.dtype}.")
+    if z.ndim != 2 or z.shape[-1] != latent_dim:
+        raise ValueError(f"{owner}: {argument} must have shape (N, {latent_dim}); got {z.shape}.")
+    if len(z) == 0:
+        raise ValueError(f"{owner}: {argument} is empty (shape {z.shape}); pass at least one latent.")
+    z = z.astype("float32", copy=False)
+    finite = np.isfinite(z)
+    if not finite.all():
+        rows = np.flatnonzero(~finite.all(axis=1))
+        raise ValueError(
+            f"{owner}: {argument} contains NaN or Inf ({int((~finite).sum())} values; the first in "
+            f"row {int(rows[0])}: {z[rows[0]][~finite[rows[0]]][0]})."
+        )
+    return z
+
+
 def check_labels(y, *, num_classes, num_examples=None, argument="y", owner="model"):
     """Checks integer class labels in [0, num_classes); returns an int32 array."""
     if y is None:
@@ -109,6 +176,13 @@ def check_labels(y, *, num_classes, num_examples=None, argument="y", owner="mode
     if not np.issubdtype(y.dtype, np.integer):
         if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
             y = y.astype("int64")
+        elif np.issubdtype(y.dtype, np.floating):
+            bad = ~np.isfinite(y) | (y != np.round(y))
+            raise TypeError(
+                f"{owner}: {argument} must hold integer class ids; got dtype {y.dtype} with "
+                f"{int(bad.sum())} values that are not whole numbers, e.g. {y[bad][0]:g} at index "
+                f"{int(np.flatnonzero(bad)[0])}."
+            )
         else:
             raise TypeError(
                 f"{owner}: {argument} must hold integer class ids; got dtype {y.dtype}."

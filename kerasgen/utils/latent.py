@@ -43,13 +43,18 @@ def slerp(z1, z2, t):
 
 def interpolate_latents(z1, z2, steps, method="linear"):
     """`steps` latents from z1 to z2 inclusive, shape (steps, ..., D)."""
-    if not isinstance(steps, (int, np.integer)) or steps < 2:
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 2:
         raise ValueError(f"steps must be an integer >= 2; got {steps!r}.")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
     z1, z2 = np.asarray(z1, "float32"), np.asarray(z2, "float32")
     if z1.shape != z2.shape:
-        raise ValueError(f"the two endpoints differ in shape: {z1.shape} and {z2.shape}.")
+        raise ValueError(
+            f"z1 and z2 must have the same shape (two latents, or two batches of the same size); "
+            f"got {z1.shape} and {z2.shape}."
+        )
+    if not (np.all(np.isfinite(z1)) and np.all(np.isfinite(z2))):
+        raise ValueError("z1 and z2 must be finite; got NaN or Inf.")
     t = np.linspace(0.0, 1.0, steps)
     if method == "slerp":
         return slerp(z1, z2, t)

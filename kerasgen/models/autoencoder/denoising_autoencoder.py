@@ -1,5 +1,7 @@
 """The denoising autoencoder."""
 
+import math
+
 import keras
 from keras import ops
 
@@ -44,8 +46,9 @@ class DenoisingAutoencoder(Autoencoder):
         owner = type(self).__name__
         if corruption not in CORRUPTIONS:
             raise ValueError(f"{owner}: corruption must be one of {CORRUPTIONS}; got {corruption!r}.")
-        if not isinstance(noise_level, (int, float)) or noise_level <= 0:
-            raise ValueError(f"{owner}: noise_level must be a number > 0; got {noise_level!r}.")
+        if isinstance(noise_level, bool) or not isinstance(noise_level, (int, float)) \
+                or not 0 < noise_level < math.inf:
+            raise ValueError(f"{owner}: noise_level must be a finite number > 0; got {noise_level!r}.")
         if corruption != "gaussian" and noise_level >= 1:
             raise ValueError(
                 f"{owner}: noise_level is the fraction of pixels {corruption} hits and must lie "

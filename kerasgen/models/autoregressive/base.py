@@ -9,6 +9,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.autoregressive import distributions
+from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
 SAMPLING_METHODS = ("cached", "naive")
@@ -231,9 +232,8 @@ class AutoregressiveModel(GenerativeModel):
         Returns:
             float32 NumPy array (n, H, W, C) of levels.
         """
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
-        shape = (int(n),) + self.image_shape
+        n = checks.check_integer(n, "n", type(self).__name__, what="a positive integer")
+        shape = (n,) + self.image_shape
         return self._fill(np.zeros(shape, "float32"), np.zeros(shape, "float32"), labels, seed,
                           method, batch_size, verbose)
 

@@ -74,19 +74,14 @@ class GAN(GenerativeModel):
         architecture = architecture or self.default_architecture
         if architecture not in ("mlp", "dcgan", "auto"):
             raise ValueError(f"{owner}: architecture must be 'mlp', 'dcgan' or 'auto'; got {architecture!r}.")
-        if isinstance(discriminator_steps, bool) or not isinstance(discriminator_steps, (int, np.integer)) \
-                or discriminator_steps < 1:
-            raise ValueError(
-                f"{owner}: discriminator_steps must be an integer >= 1; got {discriminator_steps!r}."
-            )
-        if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or latent_dim < 1:
-            raise ValueError(f"{owner}: latent_dim must be a positive integer; got {latent_dim!r}.")
-        data_shape = tuple(int(d) for d in data_shape)
+        checks.check_integer(discriminator_steps, "discriminator_steps", owner)
+        checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
+        checks.check_integer(base_filters, "base_filters", owner, what="a positive integer")
+        hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
+        data_shape = _check_data_shape(data_shape, owner)
         is_image = len(data_shape) == 3
-        if not is_image and len(data_shape) != 1:
-            raise ValueError(
-                f"{owner}: data_shape must be (H, W, C) for images or (D,) for vectors; got {data_shape}."
-            )
+        if not (value_range is None or isinstance(value_range, str) and value_range == "auto"):
+            value_range = checks.check_value_range(value_range, owner)
         super().__init__(image_shape=data_shape if is_image else None, seed=seed, **kwargs)
         if (generator is None) != (discriminator is None):
             raise ValueError(f"{owner}: pass both generator and discriminator, or neither.")
@@ -95,10 +90,10 @@ class GAN(GenerativeModel):
         self.loss_kind = loss
         self.discriminator_steps = int(discriminator_steps)
         self.spectral_norm = bool(spectral_norm)
-        self.hidden_dims = tuple(hidden_dims)
+        self.hidden_dims = hidden_dims
         self.base_filters = int(base_filters)
-        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
-            raise ValueError(f"{owner}: num_classes must be an integer >= 2; got {num_classes!r}.")
+        if num_classes is not None:
+            checks.check_integer(num_classes, "num_classes", owner, minimum=2)
         self.num_classes = None if num_classes is None else int(num_classes)
         if architecture == "auto":
             architecture = "dcgan" if is_image and data_shape[0] in networks.DCGAN_SIZES \
@@ -106,7 +101,7 @@ class GAN(GenerativeModel):
         if architecture == "dcgan" and generator is None:
             networks.check_dcgan_shape(data_shape, owner)
         self.architecture = architecture
-        if value_range == "auto":
+        if isinstance(value_range, str):  # "auto"
             value_range = (-1.0, 1.0) if is_image else None
         self.value_range = None if value_range is None else tuple(float(v) for v in value_range)
         if generator is None:
@@ -293,8 +288,7 @@ class GAN(GenerativeModel):
         backend (they come from NumPy); without one they come from the
         model's seed generator.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
+        n = checks.check_integer(n, "n", type(self).__name__, what="a positive integer")
         if seed is not None:
             return np.random.default_rng(seed).standard_normal((int(n), self.latent_dim), dtype="float32")
         return ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=self.seed_generator))
@@ -305,11 +299,8 @@ class GAN(GenerativeModel):
         For conditional models, `labels` are class ids (one, or one per row)
         or class weights (N, num_classes) whose rows sum to 1.
         """
-        z = np.asarray(z, "float32")
-        if z.ndim != 2 or z.shape[-1] != self.latent_dim:
-            raise ValueError(
-                f"{type(self).__name__}: z must have shape (N, {self.latent_dim}); got {z.shape}."
-            )
+        z = checks.check_latents(z, self.latent_dim, owner=type(self).__name__)
+        batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
         labels = self._labels_for(labels, len(z))
         out = []
         for start in range(0, len(z), batch_size):
@@ -333,8 +324,15 @@ class GAN(GenerativeModel):
         Returns:
             (steps, *data_shape) for single latents, (N, steps, *data_shape) for batches.
         """
+        if np.shape(z1) != np.shape(z2):
+            raise ValueError(
+                f"{type(self).__name__}: z1 and z2 must be two latents ({self.latent_dim},) or two "
+                f"batches (N, {self.latent_dim}) of the same size; got shapes {np.shape(z1)} and "
+                f"{np.shape(z2)}."
+            )
         single = np.ndim(z1) == 1
-        z1, z2 = (np.atleast_2d(np.asarray(z, "float32")) for z in (z1, z2))
+        z1, z2 = (checks.check_latents(np.atleast_2d(z), self.latent_dim, argument=name,
+                                       owner=type(self).__name__) for z, name in ((z1, "z1"), (z2, "z2")))
         path = interpolate_latents(z1, z2, steps, method)  # (steps, N, D)
         n = len(z1)
         labels = self._labels_for(labels, n)
@@ -376,3 +374,17 @@ class GAN(GenerativeModel):
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }
+
+
+def _check_data_shape(data_shape, owner):
+    """(H, W, C) for images or (D,) for vectors, positive integers; returns a tuple."""
+    ok = isinstance(data_shape, (tuple, list)) and len(data_shape) in (1, 3) and all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d > 0
+        for d in data_shape
+    )
+    if not ok:
+        raise ValueError(
+            f"{owner}: data_shape must be (H, W, C) for images or (D,) for vectors, positive "
+            f"integers; got {data_shape!r}."
+        )
+    return tuple(int(d) for d in data_shape)

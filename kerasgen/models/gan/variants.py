@@ -9,6 +9,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.gan.gan import GAN
+from kerasgen.training import checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -101,8 +102,7 @@ class ConditionalGAN(GAN):
         """
         single = np.ndim(z) == 1
         z = np.atleast_2d(np.asarray(z, "float32"))
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-            raise ValueError(f"ConditionalGAN: steps must be an integer >= 2; got {steps!r}.")
+        checks.check_integer(steps, "steps", "ConditionalGAN", minimum=2)
         ends = self._labels_for(np.array([class_a, class_b]), 2)
         t = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
         eye = np.eye(self.num_classes, dtype="float32")
@@ -155,6 +155,7 @@ class WGANGP(GAN):
         if not isinstance(gp_weight, (int, float)) or isinstance(gp_weight, bool) or gp_weight < 0 \
                 or not math.isfinite(gp_weight):
             raise ValueError(f"WGANGP: gp_weight must be a finite number >= 0; got {gp_weight!r}.")
+        checks.check_integer(critic_steps, "critic_steps", "WGANGP")
         kwargs.setdefault("discriminator_steps", critic_steps)
         self.gp_weight = float(gp_weight)
         super().__init__(**kwargs)

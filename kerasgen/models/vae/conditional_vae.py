@@ -3,6 +3,7 @@
 import keras
 
 from kerasgen.models.vae.vae import VAE
+from kerasgen.training import checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -41,6 +42,7 @@ class ConditionalVAE(VAE):
         super().__init__(num_classes=num_classes, **kwargs)
 
     def sample(self, n, labels=None, seed=None, mean=True, batch_size=256):
+        checks.check_integer(n, "n", "ConditionalVAE", what="a positive integer")
         if labels is None:
             raise ValueError(
                 f"ConditionalVAE.sample needs labels: one class id in [0, {self.num_classes}) "

@@ -9,7 +9,8 @@ import keras
 from keras import ops
 
 from kerasgen import losses
-from kerasgen.models.latent_model import LatentImageModel, build_networks
+from kerasgen.models.latent_model import LatentImageModel, build_networks, check_latent_dim
+from kerasgen.training import checks
 from kerasgen.training.model import check_image_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -73,16 +74,14 @@ class VAE(LatentImageModel):
         owner = type(self).__name__
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}.")
-        if not (gaussian_std == "learned" or (isinstance(gaussian_std, (int, float)) and gaussian_std > 0)):
+        check_latent_dim(latent_dim, owner)
+        if not (gaussian_std == "learned" or (_is_number(gaussian_std) and 0 < gaussian_std < math.inf)):
             raise ValueError(
-                f"{owner}: gaussian_std must be a positive number or 'learned'; got {gaussian_std!r}."
+                f"{owner}: gaussian_std must be a finite number > 0 or 'learned'; got {gaussian_std!r}."
             )
-        if not isinstance(beta, (int, float)) or beta < 0 or not math.isfinite(beta):
+        if not _is_number(beta) or not 0 <= beta < math.inf:
             raise ValueError(f"{owner}: beta must be a finite number >= 0; got {beta!r}.")
-        if not isinstance(kl_warmup_steps, (int, np.integer)) or kl_warmup_steps < 0:
-            raise ValueError(
-                f"{owner}: kl_warmup_steps must be an integer >= 0; got {kl_warmup_steps!r}."
-            )
+        checks.check_integer(kl_warmup_steps, "kl_warmup_steps", owner, minimum=0)
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
         if encoder is None:
@@ -166,8 +165,7 @@ class VAE(LatentImageModel):
         Returns:
             NumPy array (n, H, W, C).
         """
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"{type(self).__name__}: n must be a positive integer; got {n!r}.")
+        n = checks.check_integer(n, "n", type(self).__name__, what="a positive integer")
         if seed is not None:  # NumPy draws: the same images under every backend
             gen = np.random.default_rng(seed)
             normal = lambda shape: gen.standard_normal(shape, dtype="float32")  # noqa: E731
@@ -204,10 +202,9 @@ class VAE(LatentImageModel):
         Returns:
             NumPy array (N,) of log p(x) estimates.
         """
-        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-            raise ValueError(
-                f"{type(self).__name__}: num_samples must be an integer >= 1; got {num_samples!r}."
-            )
+        checks.check_integer(num_samples, "num_samples", type(self).__name__)
+        if batch_size is not None:
+            checks.check_integer(batch_size, "batch_size", type(self).__name__)
         x = self._check_x(x)
         labels = self._labels_for(labels, len(x))
         rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)
@@ -306,6 +303,10 @@ class VAE(LatentImageModel):
             "filters": self.filters,
             "hidden_dims": self.hidden_dims,
         }
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 class _ImportanceWeights(keras.Model):

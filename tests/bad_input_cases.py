@@ -78,6 +78,18 @@ def gan():
     return models.GAN(data_shape=(2,), latent_dim=2, hidden_dims=(8,))
 
 
+def cgan():
+    model = models.ConditionalGAN(num_classes=4, data_shape=(2,), latent_dim=2, hidden_dims=(8,))
+    model.compile()
+    return model
+
+
+def vector_pairs(y, batch_size=4):
+    """A tf.data pipeline of (2-D points, labels) batches."""
+    x = np.random.default_rng(0).normal(size=(len(y), 2)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
+
+
 def vqvae():
     return models.VQVAE(image_shape=SHAPE, num_codes=4, code_dim=2, filters=(4,))
 
@@ -206,6 +218,9 @@ CASES = [
     Case("numpy_label_1_5", "NumPy", "ConditionalVAE.fit(x, y) with a class id 1.5",
          fit_on(cvae, lambda: images(), lambda: np.array([0.0] * 15 + [1.5])), TypeError,
          r"y must hold integer class ids; got dtype float64 with 1 values that are not whole numbers, e\.g\. 1\.5 at index 15"),
+    Case("numpy_labels_for_unconditional", "NumPy", "VAE.fit(x, y): labels for a model without classes",
+         fit_on(vae, lambda: images(), lambda: np.zeros(16, int)), ValueError,
+         r"VAE is not conditional and does not use y"),
 
     # -- tf.data pipelines given to fit (batches of 4: the bad labels are in batch 1)
     Case("tfdata_nan_image", "tf.data", "VAE.fit(dataset) with a NaN pixel in batch 2",
@@ -235,6 +250,9 @@ CASES = [
     Case("tfdata_rank_3_labels", "tf.data", "ConditionalVAE.fit(dataset) with labels of shape (B, 1, 1)",
          fit_on(cvae, lambda: pairs(np.zeros((8, 1, 1), "int64"))), ValueError,
          r"x labels must be one class id per image.*\(None, 1, 1\)"),
+    Case("tfdata_vector_label_4_of_4", "tf.data", "ConditionalGAN(num_classes=4, data_shape=(2,)).fit(dataset) with a class id 4 in batch 1",
+         fit_on(cgan, lambda: vector_pairs(labels(4) % 5)), TF_ERROR,
+         r"x \(batch 1\) labels must be class ids in \[0, 4\); got values from 0 to 4"),
 
     # -- PyDataset given to fit
     Case("pydataset_inf", "PyDataset", "VAE.fit(PyDataset) with an Inf pixel in batch 1",
@@ -268,6 +286,12 @@ CASES = [
          "ConditionalVAE.fit(..., validation_data=dataset with labels of shape (B, 2))",
          validate_on(cvae, lambda: pairs(np.zeros((8, 2), "int64"))), ValueError,
          r"validation_data labels must be one class id per image, of shape \(B,\) or \(B, 1\)"),
+    Case("validation_numpy_vector_label_4_of_4", "validation_data",
+         "ConditionalGAN(num_classes=4, data_shape=(2,)).fit(..., validation_data=(points, labels with a 4))",
+         lambda: cgan().fit(np.zeros((8, 2), "float32"), labels(n=8) % 4,
+                            validation_data=(np.zeros((8, 2), "float32"), np.array([0, 1, 2, 3, 0, 1, 2, 4])),
+                            verbose=0),
+         ValueError, r"ConditionalGAN: validation_data labels must be class ids in \[0, 4\); got values from 0 to 4"),
 
     # -- constructors
     Case("vae_two_channels", "constructor", "VAE(image_shape=(8, 8, 2))",

@@ -108,7 +108,7 @@ def digits():
 
 def test_public_api():
     assert sorted(kerasgen.data.__all__) == sorted(
-        ["IDX_FOLDER_ENV", "check_images", "default_data_dirs", "gaussian_mixture_ring", "load",
+        ["IDX_FOLDER_ENV", "check_images", "check_labels", "default_data_dirs", "gaussian_mixture_ring", "load",
          "pipeline", "ring_centers"])
     assert IDX_FOLDER_ENV == "KERASGEN_DATA_DIR"
 
@@ -589,6 +589,25 @@ def test_check_images_label_shape_unknown_until_run():
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"x \(batch 0\) labels must be one class id per image, of shape \(B,\) or \(B, 1\); got shape \[4 2\] for 4 images"):
         list(check_images(gen, num_classes=10))
+
+
+def test_check_labels_of_samples_of_any_shape():
+    points = np.zeros((8, 2), np.float32)
+    good = tf.data.Dataset.from_tensor_slices((points, np.arange(8) % 3)).batch(4)
+    checked = checks.check_labels(good, num_classes=3)
+    assert checked.element_spec == good.element_spec
+    np.testing.assert_array_equal(collect(checked)[1], np.arange(8) % 3)
+    bad = tf.data.Dataset.from_tensor_slices((points, [0, 1, 2, 0, 1, 2, 0, 3])).batch(4)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"fake \(batch 1\) labels must be class ids in \[0, 3\); got values from 0 to 3"):
+        list(checks.check_labels(bad, num_classes=3, argument="fake"))
+    pairs_of_two = tf.data.Dataset.from_tensor_slices((points, np.zeros((8, 2), np.int32))).batch(4)
+    with pytest.raises(ValueError, match=r"x labels must be one class id per sample"):
+        checks.check_labels(pairs_of_two, num_classes=3)
+    with pytest.raises(ValueError, match=r"needs \(samples, labels\) elements"):
+        checks.check_labels(tf.data.Dataset.from_tensor_slices(points).batch(4), num_classes=3)
+    with pytest.raises(ValueError, match=r"num_classes must be an integer >= 2; got None"):
+        checks.check_labels(good, num_classes=None)
 
 
 # --------------------------------------------------------------------------- docs

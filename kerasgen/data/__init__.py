@@ -5,13 +5,14 @@
   ``digits``, or TensorFlow Datasets as a fallback.
 - `pipeline(source, ...)`: shuffled, batched, scaled / binarized / dequantized
   float32 batches as a `tf.data.Dataset`, usable by Keras under every backend.
-- `check_images(dataset, ...)`: fail loudly on NaN, out-of-range values or a
-  wrong image shape.
+- `check_images(dataset, ...)`: fail loudly on NaN, out-of-range values, a
+  wrong image shape or, with `num_classes`, bad class labels; `check_labels`
+  checks the labels of (samples, labels) batches of any shape.
 - `gaussian_mixture_ring(n, ...)`, `ring_centers(...)`: the 2-D ring of Gaussians
   for mode-collapse experiments.
 """
 
-from kerasgen.data.checks import check_images
+from kerasgen.data.checks import check_images, check_labels
 from kerasgen.data.pipelines import pipeline
 from kerasgen.data.sources import IDX_FOLDER_ENV, default_data_dirs, load
 from kerasgen.data.toy import gaussian_mixture_ring, ring_centers
@@ -19,6 +20,7 @@ from kerasgen.data.toy import gaussian_mixture_ring, ring_centers
 __all__ = [
     "IDX_FOLDER_ENV",
     "check_images",
+    "check_labels",
     "default_data_dirs",
     "gaussian_mixture_ring",
     "load",

@@ -60,7 +60,7 @@ def _message(template, index, values=()):
     return tf.strings.format(template, (index,) + tuple(values))
 
 
-def _check_label_spec(spec, image_spec, argument):
+def _check_label_spec(spec, image_spec, argument, noun="image"):
     """Fails now on label specs no batch can satisfy; returns the label TensorSpec."""
     if not isinstance(spec, tf.TensorSpec):
         raise ValueError(
@@ -77,17 +77,98 @@ def _check_label_spec(spec, image_spec, argument):
         shape.rank not in (1, 2) or (shape.rank == 2 and shape[1] not in (None, 1))
     ):
         raise ValueError(
-            f"{argument} labels must be one class id per image, of shape (B,) or (B, 1); the "
+            f"{argument} labels must be one class id per {noun}, of shape (B,) or (B, 1); the "
             f"dataset's element_spec has labels of shape {shape}"
         )
     images, labels = image_spec.shape, shape
     if images.rank and labels.rank and images[0] is not None and labels[0] is not None \
             and images[0] != labels[0]:
         raise ValueError(
-            f"{argument} has {labels[0]} labels for {images[0]} images per batch "
+            f"{argument} has {labels[0]} labels for {images[0]} {noun}s per batch "
             f"(element_spec {images} and {labels})"
         )
     return spec
+
+
+def _checked_labels(y, index, count, num_classes, is_float, name, noun="image"):
+    """Labels y of one batch of `count` examples, once they are one class id each in [0, num_classes)."""
+    # In order: one label per example, whole numbers, then the range, so that
+    # each message describes what is actually wrong.
+    shape = tf.shape(y)
+    ok = tf.logical_and(
+        tf.logical_and(tf.rank(y) >= 1, tf.rank(y) <= 2),
+        tf.logical_and(tf.equal(tf.size(y), count), tf.reduce_all(tf.equal(shape[:1], count))),
+    )
+    y = _after(y, ok, _message(
+        f"{name} labels must be one class id per {noun}, of shape (B,) or (B, 1); got shape "
+        f"{{}} for {{}} {noun}s",
+        index, (shape, count)))
+    flat = tf.reshape(y, [-1])
+    if is_float:
+        bad = tf.logical_not(tf.logical_and(tf.math.is_finite(flat), tf.equal(flat, tf.round(flat))))
+        flat = _after(flat, tf.logical_not(tf.reduce_any(bad)), _message(
+            f"{name} labels must hold integer class ids (whole numbers); got values such as {{}}",
+            index, (tf.boolean_mask(flat, bad)[:3],)))
+        values = tf.cast(flat, tf.float64)
+    else:
+        values = tf.cast(flat, tf.int64)
+    empty = tf.equal(tf.size(values), 0)
+    zero = tf.zeros((), values.dtype)
+    lo = tf.cond(empty, lambda: zero, lambda: tf.reduce_min(values))
+    hi = tf.cond(empty, lambda: zero, lambda: tf.reduce_max(values))
+    in_range = tf.logical_and(lo >= 0, hi < tf.cast(num_classes, values.dtype))
+    return _after(y, in_range, _message(
+        f"{name} labels must be class ids in [0, {num_classes}); got values from {{}} to {{}}",
+        index, (lo, hi)))
+
+
+def check_labels(dataset, *, num_classes, argument="x"):
+    """Wraps a dataset of (samples, labels) batches with checks of the class labels.
+
+    The labels must be one class id per sample, of shape (B,) or (B, 1), an
+    integer dtype or whole floats, in ``[0, num_classes)``; a label spec no
+    batch can satisfy fails now, values fail as batches flow with an
+    ``tf.errors.InvalidArgumentError`` naming the batch. `check_images` does
+    the same for image batches (with `num_classes`) and checks the images too;
+    this is for samples of any shape, such as the vectors of a GAN on 2-D data.
+
+    Args:
+        dataset: A `tf.data.Dataset` of tuples (samples, labels, ...).
+        num_classes: int >= 2.
+        argument: Name used in error messages.
+
+    Returns:
+        A `tf.data.Dataset` with the same elements, checked.
+
+    Example:
+        >>> pairs = tf.data.Dataset.from_tensor_slices((tf.zeros((4, 2)), [0, 1, -1, 2])).batch(2)
+        >>> list(check_labels(pairs, num_classes=3))
+        Traceback (most recent call last):
+        ...
+        tensorflow.python.framework.errors_impl.InvalidArgumentError: ...x (batch 1) labels must be class ids in [0, 3); got values from -1 to 2...
+    """
+    if not isinstance(dataset, tf.data.Dataset):
+        raise TypeError(f"dataset must be a tf.data.Dataset; got {type(dataset).__name__}")
+    if not isinstance(argument, str) or not argument:
+        raise ValueError(f"argument must be a non-empty string; got {argument!r}")
+    num_classes = _check_num_classes(num_classes)
+    if num_classes is None:
+        raise ValueError("num_classes must be an integer >= 2; got None")
+    spec = dataset.element_spec
+    if not isinstance(spec, tuple) or len(spec) < 2 or not isinstance(spec[0], tf.TensorSpec):
+        raise ValueError(
+            f"{argument}: num_classes={num_classes} needs (samples, labels) elements; got "
+            f"element_spec {spec}"
+        )
+    label_spec = _check_label_spec(spec[1], spec[0], argument, noun="sample")
+    name = f"{argument} (batch {{}})"
+
+    def check_element(index, element):
+        labels = _checked_labels(element[1], index, tf.shape(element[0])[0], num_classes,
+                                 label_spec.dtype.is_floating, name, noun="sample")
+        return (element[0], labels) + tuple(element[2:])
+
+    return dataset.enumerate().map(check_element)
 
 
 def check_images(dataset, *, image_shape=None, value_range=None, integers=False, argument="x",
@@ -230,45 +311,14 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
                 index, (tf.boolean_mask(flat, fractional)[:3],)))
         return x
 
-    def check_labels(index, x, y):
-        # In order: one label per image, whole numbers, then the range, so that
-        # each message describes what is actually wrong.
-        count, shape = tf.shape(x)[0], tf.shape(y)
-        ok = tf.logical_and(
-            tf.logical_and(tf.rank(y) >= 1, tf.rank(y) <= 2),
-            tf.logical_and(tf.equal(tf.size(y), count),
-                           tf.reduce_all(tf.equal(shape[:1], count))),
-        )
-        y = _after(y, ok, _message(
-            f"{name} labels must be one class id per image, of shape (B,) or (B, 1); got shape "
-            "{} for {} images",
-            index, (shape, count)))
-        flat = tf.reshape(y, [-1])
-        if label_spec.dtype.is_floating:
-            bad = tf.logical_not(tf.logical_and(tf.math.is_finite(flat),
-                                                tf.equal(flat, tf.round(flat))))
-            flat = _after(flat, tf.logical_not(tf.reduce_any(bad)), _message(
-                f"{name} labels must hold integer class ids (whole numbers); got values such as {{}}",
-                index, (tf.boolean_mask(flat, bad)[:3],)))
-            values = tf.cast(flat, tf.float64)
-        else:
-            values = tf.cast(flat, tf.int64)
-        empty = tf.equal(tf.size(values), 0)
-        zero = tf.zeros((), values.dtype)
-        lo = tf.cond(empty, lambda: zero, lambda: tf.reduce_min(values))
-        hi = tf.cond(empty, lambda: zero, lambda: tf.reduce_max(values))
-        in_range = tf.logical_and(lo >= 0, hi < tf.cast(num_classes, values.dtype))
-        return _after(y, in_range, _message(
-            f"{name} labels must be class ids in [0, {num_classes}); got values from {{}} to {{}}",
-            index, (lo, hi)))
-
     def check_element(index, element):
         if not tuple_elements:
             return check(index, element)
         images = check(index, element[0])
         rest = tuple(element[1:])
         if label_spec is not None:
-            rest = (check_labels(index, images, rest[0]),) + rest[1:]
+            rest = (_checked_labels(rest[0], index, tf.shape(images)[0], num_classes,
+                                    label_spec.dtype.is_floating, name),) + rest[1:]
         return (images,) + rest
 
     return dataset.enumerate().map(check_element)

@@ -246,6 +246,8 @@ class GAN(GenerativeModel):
     # -- inputs -------------------------------------------------------------
 
     def _checked_inputs(self, x, y, argument="x"):
+        if self.num_classes is None and y is not None:
+            return super()._checked_inputs(x, y, argument)  # refuses the labels
         if self.image_shape is None and x is not None and checks.is_array_like(x):
             x = np.asarray(x)
             if x.shape[1:] != self.data_shape or x.ndim != len(self.data_shape) + 1:
@@ -257,8 +259,13 @@ class GAN(GenerativeModel):
                 raise ValueError(f"{type(self).__name__}: {argument} contains NaN or Inf.")
             if self.num_classes is not None:
                 y = checks.check_labels(y, num_classes=self.num_classes, num_examples=len(x),
+                                        argument="y" if argument == "x" else f"{argument} labels",
                                         owner=type(self).__name__)
             return x.astype("float32"), y
+        if self.image_shape is None and self.num_classes is not None and checks.is_tf_dataset(x):
+            from kerasgen.data import check_labels
+
+            return check_labels(x, num_classes=self.num_classes, argument=argument), y
         return super()._checked_inputs(x, y, argument)
 
     def _labels_for(self, labels, n, argument="labels"):

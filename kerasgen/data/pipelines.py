@@ -407,8 +407,8 @@ def steps_per_epoch(dataset):
 
     Example:
         >>> ds = pipeline("digits", batch_size=100, seed=0, first_epoch=0, drop_remainder=True)
-        >>> steps_per_epoch(ds)
-        17
+        >>> steps_per_epoch(ds)  # the 1,500 training images of "digits", 100 a batch
+        15
     """
     steps = _STEPS_PER_EPOCH.get(dataset) if isinstance(dataset, tf.data.Dataset) else None
     if steps is None:

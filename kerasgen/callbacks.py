@@ -8,7 +8,7 @@ import numpy as np
 
 import keras
 
-from kerasgen.utils import save_image_grid
+from kerasgen.utils import image_grid, save_image_grid
 
 
 def _is_int(value):
@@ -16,7 +16,7 @@ def _is_int(value):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Saves a PNG grid of `model.sample(...)` every n epochs, from the same latents each time.
+    """Saves a grid of `model.sample(...)` every n epochs, from the same latents each time.
 
     At the end of every `every_n_epochs`-th epoch it calls
     `model.sample(num_images, seed=seed)` (adding `labels=labels` when labels
@@ -24,12 +24,22 @@ class SampleGrid(keras.callbacks.Callback):
     integer seed makes the model draw the same latent batch every time, so the
     grids show one fixed set of z across epochs.
 
+    With `tensorboard_dir` the same grid (the PNG's pixels) is also written as
+    a TensorBoard image summary, tag ``"samples"``, into that folder, at step
+    = the epoch as Keras counts it (0-based), the step at which
+    `keras.callbacks.TensorBoard` logs that epoch's ``epoch_loss``. It works
+    under every backend (it writes through `tf.summary`). Pass `path=None`
+    for TensorBoard alone, without PNG files.
+
     A file that existed before training is never replaced unless
     `overwrite=True`: the targets are checked before the first epoch runs, and
     `FileExistsError` names the first one found. Parent folders are created.
+    TensorBoard summaries go to a new event file per `fit`, so nothing there
+    is replaced.
 
     Args:
-        path: str or path-like, where to write. May contain `{epoch}`, the
+        path: str or path-like, where to write the PNG, or None for no PNG
+            (then `tensorboard_dir` is needed). May contain `{epoch}`, the
             1-based epoch, with an optional format spec (`"grid_{epoch:03d}.png"`);
             other braces must be doubled. Without `{epoch}` the same file is
             rewritten at each save, which needs `overwrite=True`.
@@ -45,9 +55,11 @@ class SampleGrid(keras.callbacks.Callback):
             (-1, 1) for a generator with a tanh output.
         scale: int >= 1, each pixel becomes a scale x scale block.
         overwrite: bool, whether existing files may be replaced.
+        tensorboard_dir: str or path-like, a folder to write TensorBoard image
+            summaries into (created if need be), or None for none.
 
     Attributes:
-        written: list of the paths written, in order, across `fit` calls.
+        written: list of the PNG paths written, in order, across `fit` calls.
 
     Example:
 
@@ -64,24 +76,47 @@ class SampleGrid(keras.callbacks.Callback):
     vae.fit(x, batch_size=32, epochs=2, verbose=0, callbacks=[grid])
     [os.path.basename(p) for p in grid.written]  # ['epoch_01.png', 'epoch_02.png']
     ```
+
+    Example:
+
+    ```python
+    # The grids as TensorBoard image summaries only, beside Keras' own logs:
+    # `tensorboard --logdir LOG_DIR` shows the loss curves and the samples.
+    import tempfile
+    import numpy as np, keras, kerasgen
+    from kerasgen.callbacks import SampleGrid
+    x = (np.random.rand(64, 8, 8, 1) < 0.5).astype("float32")
+    vae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense",
+                              hidden_dims=(16,))
+    vae.compile(optimizer="adam")
+    log_dir = tempfile.mkdtemp()
+    vae.fit(x, batch_size=32, epochs=2, verbose=0,
+            callbacks=[keras.callbacks.TensorBoard(log_dir),
+                       SampleGrid(None, num_images=16, tensorboard_dir=log_dir)])
+    ```
     """
 
     def __init__(self, path, every_n_epochs=1, num_images=64, seed=0, labels=None, rows=None,
-                 value_range=(0.0, 1.0), scale=2, overwrite=False):
+                 value_range=(0.0, 1.0), scale=2, overwrite=False, tensorboard_dir=None):
         super().__init__()
         owner = "SampleGrid"
-        if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"{owner}: path must be a str or path-like; got {path!r}.")
-        path = os.fspath(path)
+        if path is None and tensorboard_dir is None:
+            raise ValueError(f"{owner}: path=None writes no PNG, so pass tensorboard_dir= to write the grids "
+                             "to TensorBoard instead; with neither there would be nothing to write.")
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{owner}: path must be a str, path-like or None; got {path!r}.")
+        if tensorboard_dir is not None and not isinstance(tensorboard_dir, (str, os.PathLike)):
+            raise TypeError(f"{owner}: tensorboard_dir must be a str, path-like or None; got {tensorboard_dir!r}.")
+        path = None if path is None else os.fspath(path)
         try:
-            first, second = path.format(epoch=1), path.format(epoch=2)
+            first, second = ("", "") if path is None else (path.format(epoch=1), path.format(epoch=2))
         except (KeyError, IndexError, ValueError) as error:
             raise ValueError(
                 f"{owner}: path may contain only the field {{epoch}} (write other braces as "
                 f"{{{{ and }}}}); got {path!r}, which fails to format: {error!r}."
             ) from None
         self.per_epoch = first != second
-        if not self.per_epoch and not overwrite:
+        if path is not None and not self.per_epoch and not overwrite:
             raise ValueError(
                 f"{owner}: path {path!r} has no {{epoch}} field, so every save would replace the "
                 "last one; add {epoch} (e.g. 'grid_{epoch:03d}.png') or pass overwrite=True."
@@ -126,12 +161,14 @@ class SampleGrid(keras.callbacks.Callback):
         self.value_range = (float(value_range[0]), float(value_range[1]))
         self.scale = int(scale)
         self.overwrite = overwrite
+        self.tensorboard_dir = None if tensorboard_dir is None else os.fspath(tensorboard_dir)
         self.written = []
         self._checked = False
+        self._writer = None
 
     def path_for_epoch(self, epoch):
-        """The file written after `epoch` (0-based, as Keras counts) ends."""
-        return self.path.format(epoch=epoch + 1)
+        """The file written after `epoch` (0-based, as Keras counts) ends; None without a path."""
+        return None if self.path is None else self.path.format(epoch=epoch + 1)
 
     def on_train_begin(self, logs=None):
         if not callable(getattr(self.model, "sample", None)):
@@ -140,6 +177,15 @@ class SampleGrid(keras.callbacks.Callback):
                 f"{type(self.model).__name__} has none."
             )
         self._checked = False
+        if self.tensorboard_dir is not None and self._writer is None:
+            import tensorflow as tf  # tf.summary writes the event files under every backend
+
+            self._writer = tf.summary.create_file_writer(self.tensorboard_dir)
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def on_epoch_begin(self, epoch, logs=None):
         # Checked at the first epoch rather than in on_train_begin because only
@@ -149,7 +195,7 @@ class SampleGrid(keras.callbacks.Callback):
         if self._checked:
             return
         self._checked = True
-        if self.overwrite:
+        if self.overwrite or self.path is None:
             return
         last = (self.params or {}).get("epochs") or epoch + 1
         for e in range(epoch, last):
@@ -164,18 +210,28 @@ class SampleGrid(keras.callbacks.Callback):
             return
         kwargs = {} if self.labels is None else {"labels": self.labels}
         images = self.model.sample(self.num_images, seed=self.seed, **kwargs)
-        path = self.path_for_epoch(epoch)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
         try:
-            save_image_grid(images, path, rows=self.rows, value_range=self.value_range,
-                            scale=self.scale, overwrite=self.overwrite)
+            grid = image_grid(images, rows=self.rows, value_range=self.value_range)
         except ValueError as error:
             raise ValueError(
                 f"SampleGrid at epoch {epoch + 1}: {error} Pass the sampler's range as "
                 "value_range, e.g. (-1, 1) for a tanh generator."
             ) from error
+        if self._writer is not None:
+            import tensorflow as tf
+
+            scaled = np.kron(grid, np.ones((self.scale, self.scale, 1), "uint8"))
+            with self._writer.as_default():
+                tf.summary.image("samples", scaled[None], step=epoch, max_outputs=1)
+            self._writer.flush()
+        path = self.path_for_epoch(epoch)
+        if path is None:
+            return
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        save_image_grid(images, path, rows=self.rows, value_range=self.value_range,
+                        scale=self.scale, overwrite=self.overwrite)
         self.written.append(path)
 
 

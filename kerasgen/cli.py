@@ -6,28 +6,94 @@
     kerasgen sample conditional_gan_fashion_mnist --num 64 --out grid.png --label 3
     kerasgen evaluate gated_pixelcnn_fashion_mnist --dataset fashion_mnist --json eval.json
 
-Nothing that exists is replaced unless --overwrite is given.
+Nothing that exists is replaced unless --overwrite is given. Progress goes
+to stderr (--quiet for none), results to stdout.
+
+This module imports only the standard library at its top, so that
+`quiet_startup` can run before TensorFlow is loaded.
 """
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import shlex
 import sys
+import tempfile
 
 DATASETS = ("fashion_mnist",)
 
+# Lines TensorFlow's C++ libraries write to stderr as they load, before their
+# logging reads TF_CPP_MIN_LOG_LEVEL: absl's banner, then INFO / WARNING lines
+# in absl's format ("I0000 00:00:1712345678.123456   4242 port.cc:153] oneDNN
+# custom operations are on ...", cudart_stub.cc's "Could not find cuda
+# drivers") and cpu_feature_guard.cc's second line. Errors are kept.
+_STARTUP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IW]\d{4} [\d:.]+ +\d+ [\w.-]+:\d+\] "
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\.)"
+)
+
+
+def quiet_startup():
+    """Loads TensorFlow without its start-up lines on stderr, unless the user chose a log level.
+
+    Does nothing when TF_CPP_MIN_LOG_LEVEL is set (the user's choice
+    stands) or TensorFlow is loaded already (its lines are out). Otherwise
+    it sets TF_CPP_MIN_LOG_LEVEL=3 for the rest of the process (TensorFlow's
+    C++ logs below FATAL, such as "failed call to cuInit" on a machine
+    without a GPU) and imports TensorFlow with stderr captured, writing
+    back everything but the lines of `_STARTUP_NOISE` (oneDNN, CUDA stubs,
+    CPU features: informational, and printed before TensorFlow reads the
+    level, so no environment variable quiets them; TF_ENABLE_ONEDNN_OPTS=0
+    would, by changing the numerics).
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or "tensorflow" in sys.modules:
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401  (loaded here, with fd 2 captured)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not _STARTUP_NOISE.match(line)))
+            sys.stderr.flush()
+
+
+def _say(args, message):
+    """A progress line on stderr, unless --quiet."""
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr, flush=True)
+
+
+def _warn(args, message):
+    print(f"kerasgen {args.command}: warning: {message}", file=sys.stderr, flush=True)
+
 
 def _parser():
+    from kerasgen.evaluation import METRICS
+    from kerasgen.recipes import families
+
     parser = argparse.ArgumentParser(prog="kerasgen", description="Classic deep generative models for Keras 3.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="what to do (kerasgen COMMAND --help for its flags)")
     p = sub.add_parser("list", help="list the built-in presets")
     p.add_argument("--family", help="only this family's presets")
     p.add_argument("--markdown", action="store_true", help="a markdown table (zoo/README.md)")
     p = sub.add_parser("info", help="describe a preset")
     p.add_argument("preset", help="preset name or folder")
+    names = ", ".join(families())
     p = sub.add_parser("train", help="train a family's recipe (or a preset's) into a new preset")
-    p.add_argument("recipe", metavar="FAMILY_OR_PRESET")
+    p.add_argument("recipe", metavar="FAMILY_OR_PRESET",
+                   help=f"a family ({names}), or a preset name or folder whose stored recipe is trained again")
     p.add_argument("--dataset", default="fashion_mnist", help="only fashion_mnist for now")
     p.add_argument("--epochs", type=int, help="default: the recipe's")
     p.add_argument("--out", help="run folder (default runs/FAMILY_OR_PRESET)")
@@ -43,21 +109,30 @@ def _parser():
                    help="continue the unfinished run in --out, and fail if there is none (without this flag an "
                         "unfinished run of the same arguments is resumed too)")
     p = sub.add_parser("sample", help="write a grid of samples from a preset")
-    p.add_argument("preset", metavar="PRESET_OR_DIR")
-    p.add_argument("--num", type=int, default=64)
+    p.add_argument("preset", metavar="PRESET_OR_DIR", help="built-in preset name (kerasgen list) or preset folder")
+    p.add_argument("--num", type=int, default=64, help="images in the grid (default 64)")
     p.add_argument("--out", required=True, help="PNG file to write")
-    p.add_argument("--label", type=int, help="class id, for conditional models")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--label", type=int,
+                   help="class id, for conditional models: every image of that class (without it a conditional "
+                        "model's grid cycles through the classes 0, 1, 2, ...)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same grid (default 0)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p = sub.add_parser("evaluate", help="measure a preset on the test set (table + JSON)")
-    p.add_argument("preset", metavar="PRESET_OR_DIR")
-    p.add_argument("--dataset", default="fashion_mnist")
-    p.add_argument("--test-images", type=int, default=1000)
-    p.add_argument("--metrics", nargs="+", help="default: everything that applies")
-    p.add_argument("--num-samples", type=int, default=1000, help="generated images for sample quality")
-    p.add_argument("--json", help="file to write (default evaluation_<preset>.json)")
-    p.add_argument("--data-dir")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("preset", metavar="PRESET_OR_DIR", help="built-in preset name (kerasgen list) or preset folder")
+    p.add_argument("--dataset", default="fashion_mnist", help=f"test set ({', '.join(DATASETS)}; the default)")
+    p.add_argument("--test-images", type=int, default=1000, help="use the first N test images (default 1000)")
+    p.add_argument("--metrics", nargs="+", choices=METRICS, metavar="METRIC",
+                   help=f"some of {', '.join(METRICS)} (default: every one that applies to the model)")
+    p.add_argument("--num-samples", type=int, default=1000,
+                   help="generated images for sample quality (default 1000)")
+    p.add_argument("--json", help="file to write the results to (default evaluation_<preset>.json)")
+    p.add_argument("--data-dir", help="folder searched first for the dataset files")
+    p.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress lines or bars on stderr")
+    for p in sub.choices.values():
+        # A command's own errors print its usage, not the top-level one.
+        p.set_defaults(command_parser=p)
     return parser
 
 
@@ -68,7 +143,11 @@ def _positive(parser, value, flag):
 
 def _check_dataset(parser, name):
     if name not in DATASETS:
-        parser.error(f"--dataset must be one of {', '.join(DATASETS)}; got {name!r}")
+        from kerasgen.data.sources import close_match
+
+        guess = close_match(name)
+        hint = f"; did you mean {guess!r}?" if guess in DATASETS else ""
+        parser.error(f"--dataset must be one of {', '.join(DATASETS)}; got {name!r}{hint}")
 
 
 def _size(path):
@@ -146,7 +225,8 @@ def cmd_sample(args, parser):
         parser.error(f"--out {args.out!r} exists; choose another file or pass --overwrite")
     if not args.out.lower().endswith(".png"):
         parser.error(f"--out must be a .png file; got {args.out!r}")
-    model = kerasgen.from_preset(args.preset)
+    _say(args, f"kerasgen sample: loading preset {args.preset}")
+    model = kerasgen.from_preset(args.preset, compile=False)
     if not callable(getattr(model, "sample", None)):
         parser.error(f"{type(model).__name__} cannot sample")
     conditional = getattr(model, "num_classes", None) is not None
@@ -156,8 +236,16 @@ def cmd_sample(args, parser):
     if conditional:
         if args.label is not None and not 0 <= args.label < model.num_classes:
             parser.error(f"--label must be in [0, {model.num_classes}); got {args.label}")
+        if args.label is None:
+            _warn(args, f"{args.preset} is a class-conditional {type(model).__name__} and no --label was given, so "
+                        f"the grid mixes the classes: image i (row by row) is of class i % {model.num_classes}, "
+                        f"cycling 0..{model.num_classes - 1}. Pass --label K for a grid of class K alone.")
         kwargs["labels"] = args.label if args.label is not None else [i % model.num_classes for i in range(args.num)]
-    images = model.sample(args.num, seed=args.seed, **kwargs)
+    from kerasgen.evaluation import _sample
+
+    _say(args, f"kerasgen sample: drawing {args.num} images from {type(model).__name__}")
+    with contextlib.redirect_stdout(sys.stderr):  # the model's progress bar, if it has one
+        images = _sample(model, args.num, args.seed, 0 if args.quiet else 1, **kwargs)
     value_range = model.input_value_range() or (0.0, 1.0)
     save_image_grid(images, args.out, value_range=tuple(float(v) for v in value_range), scale=2,
                     overwrite=args.overwrite)
@@ -180,10 +268,13 @@ def cmd_evaluate(args, parser):
     if os.path.exists(out) and not args.overwrite:
         parser.error(f"--json {out!r} exists; choose another file or pass --overwrite")
     meta = load_metadata(folder)
-    model = kerasgen.from_preset(folder)
+    _say(args, f"kerasgen evaluate: loading preset {args.preset}")
+    model = kerasgen.from_preset(folder, compile=False)
+    _say(args, f"kerasgen evaluate: loading the first {args.test_images} {args.dataset} test images")
     x, y = load(args.dataset, split="test", data_dir=args.data_dir)
     x, y = x[:args.test_images], y[:args.test_images]
     if isinstance(model, kerasgen.models.Classifier):
+        _say(args, f"kerasgen evaluate: test accuracy of the classifier on {len(x)} images")
         result = {"model": "Classifier", "num_examples": len(x), "test_accuracy": model.accuracy(x / 255.0, y)}
     else:
         fmt = meta.get("dataset", {}).get("format")
@@ -192,7 +283,10 @@ def cmd_evaluate(args, parser):
         kwargs = {"num_samples": args.num_samples}
         if args.metrics:
             kwargs["metrics"] = args.metrics
-        result = kerasgen.evaluate(model, prepare(x, fmt, seed=0), y, **kwargs)
+        # evaluate's stage lines and the models' bars go where Keras prints, stdout: sent to stderr here,
+        # so that stdout holds the results alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = kerasgen.evaluate(model, prepare(x, fmt, seed=0), y, verbose=0 if args.quiet else 1, **kwargs)
     print(f"{name} on the first {len(x)} {args.dataset} test images")
     for key, value in result.items():
         if isinstance(value, (float, np.floating)):
@@ -205,21 +299,24 @@ def cmd_evaluate(args, parser):
 
 
 def main(argv=None):
+    quiet_startup()
     parser = _parser()
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = parser.parse_args(argv)
     args.argv = argv
+    command_parser = args.command_parser
+    del args.command_parser
     try:
         if args.command == "list":
             cmd_list(args)
         elif args.command == "info":
             cmd_info(args)
         elif args.command == "train":
-            cmd_train(args, parser)
+            cmd_train(args, command_parser)
         elif args.command == "sample":
-            cmd_sample(args, parser)
+            cmd_sample(args, command_parser)
         else:
-            cmd_evaluate(args, parser)
+            cmd_evaluate(args, command_parser)
     except (ValueError, FileNotFoundError, FileExistsError, TypeError) as err:
         print(f"kerasgen {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -17,6 +17,10 @@ reports are *not* Inception metrics and are not comparable with published
 values.
 """
 
+import contextlib
+import inspect
+import time
+
 import numpy as np
 
 from kerasgen.metrics.coverage import class_coverage
@@ -151,6 +155,33 @@ def _scores(model, x, labels, seed, elbo_samples):
     return model.log_likelihood(x, labels, num_samples=elbo_samples, seed=seed, verbose=0)
 
 
+class _Progress:
+    """Per-stage lines of `evaluate(verbose=1)`, printed where Keras prints its progress bars (stdout)."""
+
+    def __init__(self, verbose, name, num_stages):
+        self.verbose, self.name, self.num_stages, self.done = verbose, name, num_stages, 0
+
+    def say(self, message):
+        if self.verbose:
+            print(message, flush=True)
+
+    @contextlib.contextmanager
+    def stage(self, what):
+        self.done += 1
+        self.say(f"evaluate {self.name} [{self.done}/{self.num_stages}] {what}")
+        start = time.time()
+        yield
+        self.say(f"evaluate {self.name} [{self.done}/{self.num_stages}] done in {time.time() - start:.1f} s")
+
+
+def _sample(model, n, seed, verbose, **kwargs):
+    # Only the autoregressive models sample slowly enough to show a bar, and
+    # only their sample() takes verbose.
+    if verbose and "verbose" in inspect.signature(model.sample).parameters:
+        kwargs["verbose"] = verbose
+    return model.sample(n, seed=seed, **kwargs)
+
+
 def _features(model, x, labels):
     if hasattr(model, "encode_features"):
         return model.encode_features(x).reshape(len(x), -1)
@@ -167,7 +198,7 @@ def _load_classifier(classifier):
 
 def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mnist_classifier",
              num_samples=1000, nll_samples=100, elbo_samples=1, train_data=None, ood_data="auto",
-             max_examples=None, seed=0, batch_size=256):
+             max_examples=None, seed=0, batch_size=256, verbose=0):
     """Runs the evaluations that apply to `model` on test `data` and returns one flat dict.
 
     Args:
@@ -194,6 +225,11 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         max_examples: use at most this many examples of `data`.
         seed: int; makes sampling, importance samples and OOD sets repeatable.
         batch_size: images per step where the model takes one.
+        verbose: 0 (silent) or 1: a line as each metric starts and ends
+            (``evaluate PixelRNN [2/3] sample_quality: ...``, ``... done in
+            12.3 s``) and the model's progress bars where it has them
+            (likelihoods, autoregressive sampling), on stdout like Keras'
+            own bars (`kerasgen evaluate` sends them to stderr).
 
     Returns:
         dict of floats (plus ``class_histogram``, ``ood_more_likely_than_data``,
@@ -212,6 +248,8 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
     ```
     """
     name = type(model).__name__
+    if not isinstance(verbose, int) or verbose not in (0, 1):
+        raise ValueError(f"evaluate: verbose must be 0 or 1; got {verbose!r}.")
     applicable = available_metrics(model)
     x, labels = _collect(data, labels, max_examples)
     x = model._check_x(x, argument="data")
@@ -251,16 +289,23 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         split = "train_data as reference/probe training set, data scored"
 
     results = {"model": name, "num_examples": int(len(x)), "skipped": []}
+    stages = [m for m in wanted if not ((m == "ood" and ood_data is None)
+                                        or (m == "sample_quality" and classifier is None))]
+    progress = _Progress(verbose, name, len(stages))
+    progress.say(f"evaluate {name} on {len(x)} images: {', '.join(stages) or 'nothing to measure'}")
     if "nll" in wanted:
         kwargs = {} if hasattr(model, "log_prob") else {"num_samples": nll_samples, "seed": seed}
-        nll = model.evaluate_nll(x, model_labels, **kwargs)
+        how = "exact" if not kwargs else f"IWAE bound, K={nll_samples}"
+        with progress.stage(f"nll: log-likelihood ({how}) of {len(x)} images"):
+            nll = model.evaluate_nll(x, model_labels, verbose=verbose, **kwargs)
         results.update({"nll_nats": nll["nll_nats"], "nll_nats_stderr": nll["nll_nats_stderr"],
                         "bits_per_dim": nll["bits_per_dim"]})
         if kwargs:
             results["nll_bound"] = f"IWAE, K={nll_samples} (an upper bound on the NLL)"
     if "reconstruction" in wanted:
         args = (x, model_labels) if conditional else (x,)
-        results["reconstruction_mse"] = float(np.mean((to_unit(model, model.reconstruct(*args)) - to_unit(model, x)) ** 2))
+        with progress.stage(f"reconstruction: {len(x)} images"):
+            results["reconstruction_mse"] = float(np.mean((to_unit(model, model.reconstruct(*args)) - to_unit(model, x)) ** 2))
     if "sample_quality" in wanted:
         clf = _load_classifier(classifier)
         if clf is None:
@@ -272,26 +317,31 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
                     f"{tuple(x.shape[1:])}; pass classifier= one trained on this data "
                     "(kerasgen.metrics.train_classifier)."
                 )
-            results.update(_sample_quality(model, clf, x, num_samples, seed, conditional))
+            with progress.stage(f"sample_quality: sampling {num_samples} images, then their classifier "
+                                "features against the data's"):
+                results.update(_sample_quality(model, clf, x, num_samples, seed, conditional, verbose))
             source = f"the {classifier!r} preset" if isinstance(classifier, str) else "the classifier passed"
             results["feature_space"] = (f"features of {source}, trained on the data itself; not Inception: "
                                         "not comparable with published FID/KID/IS")
     if "ood" in wanted and ood_data is not None:
         sets = ood_sets(model, eval_x, seed) if ood_data == "auto" else dict(ood_data)
-        results.update(_ood(model, eval_x, eval_y if conditional else None, ref_x,
-                            ref_y if conditional else None, sets, seed, elbo_samples))
+        with progress.stage(f"ood: scoring {len(eval_x)} + {len(ref_x)} images and the outlier sets "
+                            f"{', '.join(sets)}"):
+            results.update(_ood(model, eval_x, eval_y if conditional else None, ref_x,
+                                ref_y if conditional else None, sets, seed, elbo_samples, progress.say))
         results["ood_split"] = split
     if "probe" in wanted:
-        probe = linear_probe(_features(model, ref_x, ref_y), ref_y, _features(model, eval_x, eval_y), eval_y)
+        with progress.stage(f"probe: a linear classifier on the features of {len(ref_x)} images"):
+            probe = linear_probe(_features(model, ref_x, ref_y), ref_y, _features(model, eval_x, eval_y), eval_y)
         results.update({"probe_accuracy": probe["accuracy"], "probe_feature_dim": probe["feature_dim"],
                         "probe_split": split})
     return results
 
 
-def _sample_quality(model, clf, x, num_samples, seed, conditional):
+def _sample_quality(model, clf, x, num_samples, seed, conditional, verbose=0):
     sample_labels = np.arange(num_samples) % model.num_classes if conditional else None
     kwargs = {"labels": sample_labels} if conditional else {}
-    samples = to_unit(model, model.sample(num_samples, seed=seed, **kwargs))
+    samples = to_unit(model, _sample(model, num_samples, seed, verbose, **kwargs))
     # A Gaussian decoder's means may leave [0, 1]; the classifier takes images,
     # so they are clipped for it, and the share clipped is reported.
     outside = float(np.mean((samples < 0.0) | (samples > 1.0)))
@@ -313,7 +363,8 @@ def _sample_quality(model, clf, x, num_samples, seed, conditional):
     return out
 
 
-def _ood(model, eval_x, eval_y, ref_x, ref_y, sets, seed, elbo_samples):
+def _ood(model, eval_x, eval_y, ref_x, ref_y, sets, seed, elbo_samples, say=lambda message: None):
+    say(f"  scoring the data ({len(eval_x)} images) and the reference ({len(ref_x)})")
     in_scores = _scores(model, eval_x, eval_y, seed, elbo_samples)
     ref_scores = _scores(model, ref_x, ref_y, seed + 1, elbo_samples)
     out = {"ood_mean_log_prob/data": float(in_scores.mean()), "ood_more_likely_than_data": []}
@@ -321,6 +372,7 @@ def _ood(model, eval_x, eval_y, ref_x, ref_y, sets, seed, elbo_samples):
         images = model._check_x(np.asarray(images, "float32"), argument=f"ood_data[{set_name!r}]")
         # A conditional model scores outliers under the labels of the data they replace.
         labels = None if eval_y is None else np.resize(eval_y, len(images))
+        say(f"  scoring the outlier set {set_name!r} ({len(images)} images)")
         scores = _scores(model, images, labels, seed + 2 + i, elbo_samples)
         out[f"ood_mean_log_prob/{set_name}"] = float(scores.mean())
         out[f"ood_auroc/{set_name}"] = ood_auroc(in_scores, scores)

@@ -331,22 +331,85 @@ def record_digests(name_or_path, replace=False):
     return found
 
 
-def from_preset(name_or_path, load_weights=True):
-    """The model of a built-in preset (by name) or of a preset folder, with its weights.
+# What a preset without a recipe (a user's `save_to_preset`) is compiled with:
+# Keras' Adam at its default rate. GANs take their own default pair instead.
+DEFAULT_LEARNING_RATE = 1e-3
+
+
+def compile_from_recipe(model, recipe=None):
+    """Compiles `model` with the optimizers its training recipe used; returns the model.
+
+    The same choice as `kerasgen.recipes.train` (and, for the classifier,
+    `kerasgen.metrics.train_classifier`):
+
+    - a GAN: `model.compile()`, its default pair of Adams (one for D, one
+      for G), whatever the recipe;
+    - a `Classifier`: Adam(``recipe["learning_rate"]``) and its sparse
+      categorical cross-entropy on logits, with accuracy;
+    - any other model: Adam(``recipe["train"]["learning_rate"]``).
+
+    Without a recipe, or one without a learning rate, the rate is
+    `DEFAULT_LEARNING_RATE` (1e-3, Keras' Adam default).
+
+    Args:
+        model: a `keras.Model` built from a preset.
+        recipe: dict, the ``"recipe"`` of the preset's metadata.json, or None.
+    """
+    from kerasgen.models import GAN, Classifier
+
+    if recipe is not None and not isinstance(recipe, dict):
+        raise ValueError(f"compile_from_recipe: recipe must be a dict or None; got {recipe!r}.")
+    recipe = recipe or {}
+    if isinstance(model, GAN):
+        model.compile()
+        return model
+    if isinstance(model, Classifier):
+        rate = recipe.get("learning_rate", DEFAULT_LEARNING_RATE)
+        model.compile(optimizer=keras.optimizers.Adam(rate),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        return model
+    train = recipe.get("train")
+    rate = train.get("learning_rate", DEFAULT_LEARNING_RATE) if isinstance(train, dict) else DEFAULT_LEARNING_RATE
+    model.compile(optimizer=keras.optimizers.Adam(rate))
+    return model
+
+
+def _load_for_use(name_or_path, load_weights, compile, owner):
+    if not isinstance(compile, bool):
+        raise ValueError(f"{owner}: compile must be True or False; got {compile!r}.")
+    model = load_preset(name_or_path, load_weights=load_weights)
+    if compile:
+        compile_from_recipe(model, load_metadata(name_or_path).get("recipe"))
+    return model
+
+
+def from_preset(name_or_path, load_weights=True, compile=True):
+    """The model of a built-in preset (by name) or of a preset folder, with its weights, ready to `fit`.
+
+    With `compile=True` (the default) the model is compiled as its recipe
+    trained it (see `compile_from_recipe`): a GAN with its default pair of
+    Adams, the classifier with Adam and its loss, every other model with
+    Adam at the recipe's learning rate. A preset with no recipe (a user's
+    `save_to_preset`) gets Adam(1e-3), or a GAN its default pair. The
+    optimizers start fresh: a preset holds no optimizer state.
 
     Args:
         name_or_path: a name from `list_presets()` or a folder written by
             `save_preset` / `model.save_to_preset`.
         load_weights: bool; False gives the untrained architecture.
+        compile: bool; False returns the model uncompiled, to `compile` it
+            yourself.
 
     Example:
 
     ```python
     clf = kerasgen.from_preset("fashion_mnist_classifier")
     clf.image_shape  # (28, 28, 1)
+    gan = kerasgen.from_preset("dcgan_fashion_mnist")  # fine-tune it with gan.fit(x)
+    float(gan.optimizer["generator"].learning_rate)    # 2e-4, the recipe's
     ```
     """
-    return load_preset(name_or_path, load_weights=load_weights)
+    return _load_for_use(name_or_path, load_weights, compile, "from_preset")
 
 
 class _ClassProperty:
@@ -371,8 +434,8 @@ class PresetMixin:
         return names
 
     @classmethod
-    def from_preset(cls, name_or_path, load_weights=True):
-        """Loads a preset that holds a `cls`; see `kerasgen.from_preset`."""
+    def from_preset(cls, name_or_path, load_weights=True, compile=True):
+        """Loads a preset that holds a `cls`, compiled with its recipe's optimizers; see `kerasgen.from_preset`."""
         held = preset_class_name(name_or_path)
         model_cls = keras.saving.get_registered_object(held)
         if not (isinstance(model_cls, type) and issubclass(model_cls, cls)):
@@ -381,7 +444,7 @@ class PresetMixin:
                 f"{cls.__name__}; presets for {cls.__name__}: {cls.presets}. Use kerasgen.from_preset "
                 "to load any preset."
             )
-        return load_preset(name_or_path, load_weights=load_weights)
+        return _load_for_use(name_or_path, load_weights, compile, f"{cls.__name__}.from_preset")
 
     def save_to_preset(self, path, metadata=None, overwrite=False):
         """Writes this model to a preset folder (config, weights, `metadata`); see `save_preset`."""

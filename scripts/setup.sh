@@ -28,9 +28,9 @@ if ! "$py" -c "import torch" 2>/dev/null; then
   echo "setup: installing torch==2.13.0"
   "$py" -m pip install -q "torch==2.13.0"
 fi
-if ! "$py" -c "import kerasgen, jax, keras, tensorflow, pytest" 2>/dev/null; then
+if ! "$py" -c "import kerasgen, jax, keras, tensorflow, tensorboard, pytest" 2>/dev/null; then
   echo "setup: installing kerasgen with the jax, torch and test extras"
   "$py" -m pip install -q -e ".[jax,torch,test]" 2>&1 | grep -v "^WARNING: Location" || true
-  "$py" -c "import kerasgen, jax, keras, tensorflow, pytest"
+  "$py" -c "import kerasgen, jax, keras, tensorflow, tensorboard, pytest"
 fi
 echo "setup: ready ($("$py" -c 'import keras, tensorflow, jax, torch; print("keras", keras.__version__, "| tensorflow", tensorflow.__version__, "| jax", jax.__version__, "| torch", torch.__version__)'))"

@@ -1,6 +1,7 @@
 """SampleGrid: which epochs it writes, that it samples the same latents, and what it refuses."""
 
 import inspect
+import os
 import re
 
 import numpy as np
@@ -114,7 +115,7 @@ def test_values_outside_value_range_raise_with_a_hint(tmp_path):
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"path": "grid.png"}, ValueError, "path 'grid.png' has no {epoch} field"),
     ({"path": "g_{step}.png"}, ValueError, "got 'g_{step}.png', which fails to format"),
-    ({"path": 3}, TypeError, "path must be a str or path-like; got 3"),
+    ({"path": 3}, TypeError, "path must be a str, path-like or None; got 3"),
     ({"every_n_epochs": 0}, ValueError, "every_n_epochs must be an integer >= 1; got 0"),
     ({"every_n_epochs": 1.5}, ValueError, "every_n_epochs must be an integer >= 1; got 1.5"),
     ({"num_images": 0}, ValueError, "num_images must be an integer >= 1; got 0"),
@@ -140,9 +141,16 @@ def test_model_without_sample_is_refused(tmp_path):
                   callbacks=[SampleGrid(tmp_path / "{epoch}.png")])
 
 
-def test_docstring_example_runs():
+def test_docstring_examples_run():
     blocks = re.findall(r"Example:\s*```python\n(.*?)```", inspect.getdoc(SampleGrid), flags=re.S)
-    assert blocks
+    assert len(blocks) == 2
     namespace = {}
     exec(compile(blocks[0], "<SampleGrid example>", "exec"), namespace)
     assert [p[-12:] for p in namespace["grid"].written] == ["epoch_01.png", "epoch_02.png"]
+    namespace = {}
+    exec(compile(blocks[1], "<SampleGrid TensorBoard example>", "exec"), namespace)
+    log_dir = namespace["log_dir"]
+    # Keras' logs in train/, the grids' event file beside them, and no PNG.
+    assert sorted(os.listdir(log_dir))[-1] == "train" and not any(
+        name.endswith(".png") for _, _, names in os.walk(log_dir) for name in names)
+    assert any(name.startswith("events.out.tfevents.") for name in os.listdir(log_dir))

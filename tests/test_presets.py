@@ -294,3 +294,60 @@ def test_a_preset_onto_a_file_is_refused(tmp_path, overwrite):
         save_preset(tiny_classifier(), path, {}, overwrite=overwrite)
     assert path.read_bytes() == b"the user's file"
     assert sorted(os.listdir(tmp_path)) == ["model.bin"]
+
+
+# -- ready to fine-tune ----------------------------------------------------------------
+
+def _changed(before, after):
+    return any(not np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_a_zoo_preset_fits_with_its_recipes_optimizer():
+    recipe = load_metadata(ZOO_PRESET)["recipe"]
+    model = kerasgen.from_preset(ZOO_PRESET)
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert np.isclose(float(model.optimizer.learning_rate), recipe["train"]["learning_rate"])
+    x = (np.random.default_rng(0).random((4, 28, 28, 1)) < 0.5).astype("float32")
+    before = [np.asarray(w) for w in model.trainable_weights]
+    history = model.fit(x, batch_size=2, epochs=1, verbose=0)
+    assert int(model.optimizer.iterations) == 2 and np.isfinite(history.history["loss"][-1])
+    assert _changed(before, [np.asarray(w) for w in model.trainable_weights])
+    # compile=False is the model as stored, for the user to compile.
+    bare = kerasgen.from_preset(ZOO_PRESET, compile=False)
+    with pytest.raises(ValueError, match="compile"):
+        bare.fit(x, batch_size=2, epochs=1, verbose=0)
+
+
+def test_a_gan_preset_fits_both_networks_with_their_default_adams():
+    gan = kerasgen.models.DCGAN.from_preset("dcgan_fashion_mnist")  # the PresetMixin compiles too
+    members = gan.optimizer.members
+    assert sorted(members) == ["discriminator", "generator"]
+    for optimizer in members.values():
+        assert isinstance(optimizer, keras.optimizers.Adam)
+        assert np.isclose(float(optimizer.learning_rate), 2e-4) and np.isclose(float(optimizer.beta_1), 0.5)
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    g_before = [np.asarray(w) for w in gan.generator.trainable_weights]
+    d_before = [np.asarray(w) for w in gan.discriminator.trainable_weights]
+    gan.fit(x, batch_size=4, epochs=1, verbose=0)
+    assert int(members["discriminator"].iterations) == 1 and int(members["generator"].iterations) == 1
+    assert _changed(g_before, [np.asarray(w) for w in gan.generator.trainable_weights])
+    assert _changed(d_before, [np.asarray(w) for w in gan.discriminator.trainable_weights])
+
+
+def test_a_preset_without_a_recipe_gets_adam_at_1e_3(tmp_path):
+    vae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", hidden_dims=(8,))
+    vae.save_to_preset(tmp_path / "mine")
+    loaded = kerasgen.models.VAE.from_preset(tmp_path / "mine")
+    assert isinstance(loaded.optimizer, keras.optimizers.Adam)
+    assert np.isclose(float(loaded.optimizer.learning_rate), presets.DEFAULT_LEARNING_RATE)
+    loaded.fit((np.random.default_rng(0).random((4, 8, 8, 1)) < 0.5).astype("float32"), batch_size=4, verbose=0)
+    assert int(loaded.optimizer.iterations) == 1
+    with pytest.raises(ValueError, match=r"compile must be True or False; got 'yes'"):
+        kerasgen.from_preset(tmp_path / "mine", compile="yes")
+
+
+def test_the_classifier_preset_fits_with_its_loss():
+    clf = kerasgen.from_preset("fashion_mnist_classifier")
+    assert np.isclose(float(clf.optimizer.learning_rate), load_metadata("fashion_mnist_classifier")["recipe"]["learning_rate"])
+    history = clf.fit(np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32"), np.arange(4), verbose=0)
+    assert {"loss", "accuracy"} <= set(history.history)

@@ -49,7 +49,7 @@ def test_gan_on_vectors(tmp_path):
     x, _ = gaussian_mixture_ring(256, seed=0)
     gan = GAN(data_shape=(2,), latent_dim=4, hidden_dims=(16, 16), discriminator_steps=2)
     history = fit_and_check(gan, x, tmp_path=tmp_path)
-    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(history.history) == {"loss", "d_loss", "g_loss", "d_real", "d_fake"}
     assert gan.sample(3, seed=1).shape == (3, 2)
     np.testing.assert_array_equal(gan.sample(3, seed=1), gan.sample(3, seed=1))
 

@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from kerasgen.backend import input_gradient
-from kerasgen.training import GenerativeModel, OptimizationGroup
+from kerasgen.training import GenerativeModel, OptimizationGroup, OptimizerSet
 
 
 class TwoGroups(GenerativeModel):
@@ -215,3 +215,30 @@ def test_the_seed_generator_advances_inside_compiled_steps():
 def test_repeats_must_be_a_positive_integer():
     with pytest.raises(ValueError, match="repeats must be an integer >= 1; got 0"):
         OptimizationGroup("d", [], None, lambda d: None, repeats=0)
+
+
+def test_optimizer_set_learning_rate_is_the_first_members_and_scales_them_all():
+    opts = OptimizerSet({"d": keras.optimizers.Adam(4e-4), "g": keras.optimizers.SGD(1e-4)})
+    assert float(ops.convert_to_numpy(opts.learning_rate)) == pytest.approx(4e-4)
+    opts.learning_rate = 2e-4  # what LearningRateScheduler and ReduceLROnPlateau do
+    np.testing.assert_allclose(list(opts.learning_rates.values()), [2e-4, 5e-5], rtol=1e-6)
+    opts["g"].learning_rate = 1e-4  # each member stays reachable on its own
+    opts.learning_rate = 1e-4
+    np.testing.assert_allclose(list(opts.learning_rates.values()), [1e-4, 5e-5], rtol=1e-6)
+    # A rate of 0 has no ratio to keep: every member takes the new value.
+    opts.learning_rate = 0.0
+    opts.learning_rate = 1e-3
+    np.testing.assert_allclose(list(opts.learning_rates.values()), [1e-3, 1e-3], rtol=1e-6)
+    with pytest.raises(ValueError, match="finite number >= 0; got nan"):
+        opts.learning_rate = float("nan")
+    with pytest.raises(TypeError, match="give each member optimizer its own LearningRateSchedule"):
+        opts.learning_rate = keras.optimizers.schedules.ExponentialDecay(1e-3, 10, 0.5)
+
+
+def test_optimizer_set_refuses_a_rate_when_a_member_follows_a_schedule():
+    decay = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=10, decay_rate=0.5)
+    wrapped = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(decay))
+    opts = OptimizerSet({"d": keras.optimizers.Adam(1e-3), "g": wrapped})
+    with pytest.raises(TypeError, match=r"member\(s\) \['g'\] follow a LearningRateSchedule"):
+        opts.learning_rate = 1e-4
+    assert opts.learning_rates["d"] == pytest.approx(1e-3)  # nothing was changed

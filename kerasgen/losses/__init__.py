@@ -15,6 +15,7 @@ from kerasgen.losses.likelihoods import (
     gaussian_log_prob,
     standard_normal_log_prob,
 )
+from kerasgen.losses.reduction import weighted_mean
 
 __all__ = [
     "GAN_LOSSES",
@@ -28,4 +29,5 @@ __all__ = [
     "gaussian_kl",
     "gaussian_log_prob",
     "standard_normal_log_prob",
+    "weighted_mean",
 ]

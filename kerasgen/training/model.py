@@ -32,6 +32,26 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     `num_classes`, and `fit()` stops with an error naming the term when a
     loss becomes NaN or Inf.
 
+    Keras habits, and what they do here:
+
+    - `compile()` takes the optimizer and Keras' run options; `loss=` and
+      `metrics=` are refused, since the model defines its own objective and
+      logs its terms (`loss_names`); sample quality is measured by
+      `kerasgen.evaluate` or, during training, `kerasgen.callbacks.EvaluationCallback`.
+    - `fit(sample_weight=...)` / `evaluate(sample_weight=...)` (and
+      `validation_data=(x, y, w)`): models whose loss is a mean of
+      per-example terms set `supports_sample_weight = True` and take the
+      weighted mean sum(w * loss) / sum(w) (`kerasgen.losses.weighted_mean`),
+      so examples of weight 0 count as absent; the others refuse weights with
+      an error saying why. `class_weight` becomes per-example weights by the
+      class label (as in Keras), so it needs a conditional model that
+      supports weights.
+    - Models with `deterministic_evaluation = True` draw the noise of
+      `evaluate()` (and of `fit()`'s validation) from
+      `self.evaluation_seed_generator`, restarted at every call, so two
+      evaluations of the same weights agree exactly; training draws from
+      `self.seed_generator` as before.
+
     Args:
         image_shape: tuple (H, W, C) of the images the model takes, or None.
         seed: int or None, seeds `self.seed_generator`, the source of every
@@ -41,6 +61,12 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     loss_names = ("loss",)
     num_classes = None
+    # Whether compute_losses honours the batch's sample weights (see _sample_weight).
+    supports_sample_weight = False
+    # Why a model that refuses sample weights cannot honour them, for the error.
+    sample_weight_refusal = "its loss is not a mean of per-example terms that a weight could scale"
+    # Whether evaluate() draws its noise from evaluation_seed_generator, restarted per call.
+    deterministic_evaluation = False
     # Config keys that hold serialized sub-networks (rebuilt by from_config).
     network_keys = ()
 
@@ -49,6 +75,13 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         self.image_shape = None if image_shape is None else check_image_shape(image_shape, type(self).__name__)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.evaluation_seed_generator = None
+        if self.deterministic_evaluation:
+            # Not saved with the random state (random_state_variables): it
+            # restarts from this seed at every evaluate().
+            self._evaluation_seed = 0 if seed is None else int(seed)
+            self.evaluation_seed_generator = keras.random.SeedGenerator(
+                self._evaluation_seed, name="evaluation_seed_generator")
         self._trackers = {n: keras.metrics.Mean(name=n) for n in self.loss_names}
 
     # -- what subclasses state ------------------------------------------------
@@ -62,6 +95,17 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             return logs["loss"], logs
 
         return [OptimizationGroup("model", self.trainable_variables, self.optimizer, loss_fn)]
+
+    def noise_seed(self, training):
+        """The seed generator of a step's random draws: training's, or evaluation's.
+
+        Models with `deterministic_evaluation` draw evaluation noise from
+        `evaluation_seed_generator`, which `evaluate()` restarts; every other
+        draw comes from `seed_generator`.
+        """
+        if training or self.evaluation_seed_generator is None:
+            return self.seed_generator
+        return self.evaluation_seed_generator
 
     def input_value_range(self):
         """(low, high) that input images must lie in, or None for any finite value."""
@@ -77,7 +121,23 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     def metrics(self):
         return list(self._trackers.values())
 
+    # The key of a batch's total sample weight in compute_losses' logs (see with_batch_weight).
+    _BATCH_WEIGHT = "_batch_weight"
+
+    def with_batch_weight(self, logs, sample_weight):
+        """`logs` plus the batch's total sample weight, when the batch has weights.
+
+        `fit()` and `evaluate()` average each logged term over the batches
+        weighted by that total, so an epoch's value is sum(w * term) / sum(w)
+        over all its examples rather than a mean of the batches' means.
+        """
+        if sample_weight is None:
+            return logs
+        return {**logs, self._BATCH_WEIGHT: keras.ops.sum(keras.ops.cast(sample_weight, "float32"))}
+
     def _update_trackers(self, logs):
+        logs = dict(logs)
+        weight = logs.pop(self._BATCH_WEIGHT, None)
         unknown = set(logs) - set(self._trackers)
         if unknown:
             raise KeyError(
@@ -85,15 +145,60 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
                 f"loss_names {self.loss_names}."
             )
         for name, value in logs.items():
-            self._trackers[name].update_state(keras.ops.cast(value, "float32"))
+            self._trackers[name].update_state(keras.ops.cast(value, "float32"), sample_weight=weight)
         return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, **kwargs):
+        """Compiles with an optimizer; the model supplies its own loss and logged terms.
+
+        Args:
+            optimizer: `keras.optimizers.Optimizer` or name.
+            loss, loss_weights, metrics, weighted_metrics: refused (ValueError):
+                the objective and what `fit()` logs are the model's
+                (`loss_names`).
+            **kwargs: passed to `keras.Model.compile` (`run_eagerly`,
+                `jit_compile`, `steps_per_execution`).
+        """
+        self._refuse_compile_arguments(loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                       weighted_metrics=weighted_metrics)
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def _refuse_compile_arguments(self, **arguments):
+        owner = type(self).__name__
+        for name in ("loss", "loss_weights"):
+            if arguments.get(name) is not None:
+                raise ValueError(
+                    f"{owner} defines its own objective and logs its terms {self.loss_names}; "
+                    f"compile() takes no {name} (got {name}={arguments[name]!r}). Choose the "
+                    f"objective with {owner}'s constructor arguments, or subclass it and "
+                    "override compute_losses()."
+                )
+        for name in ("metrics", "weighted_metrics"):
+            if arguments.get(name) is not None:
+                raise ValueError(
+                    f"{owner}: compile() takes no {name} (got {name}={arguments[name]!r}): Keras "
+                    "metrics compare predictions with targets, and fit() and evaluate() log the "
+                    f"model's own terms {self.loss_names}. Measure samples and likelihoods with "
+                    "kerasgen.evaluate(model, data), or during fit() with "
+                    "kerasgen.callbacks.EvaluationCallback."
+                )
 
     def compile_optimizer_set(self, optimizers, **kwargs):
         """Compiles with one optimizer per parameter group (see `OptimizerSet`).
 
         For subclasses whose `compile()` takes several optimizers: `optimizers`
         maps each group name of `optimization_groups()` to its optimizer.
+        `model.optimizer.learning_rate` is then the first group's rate, and
+        assigning it (as learning-rate callbacks do) scales every group's.
         """
+        self._refuse_compile_arguments(**kwargs)
+        if "optimizer" in kwargs:
+            raise ValueError(
+                f"{type(self).__name__} has one optimizer per parameter group "
+                f"{tuple(optimizers)}; pass them to its compile(), not optimizer="
+                f"{kwargs['optimizer']!r}."
+            )
         optimizers = {k: keras.optimizers.get(v) for k, v in optimizers.items()}
         if keras.config.dtype_policy().name == "mixed_float16":
             optimizers = {
@@ -105,6 +210,8 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             optimizers,
             group_variables=lambda: {g.name: g.variables for g in self.optimization_groups()},
         )
+        kwargs = {k: v for k, v in kwargs.items()
+                  if k not in ("loss", "loss_weights", "metrics", "weighted_metrics")}
         super().compile(optimizer=optimizer_set, **kwargs)
         # Keras wraps the optimizer for mixed_float16; the members already are.
         self.optimizer = optimizer_set
@@ -116,7 +223,11 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     def compile_from_config(self, config):
         if "optimizer_set" not in config:
-            return super().compile_from_config(config)
+            # What keras.Model does, which it skips for a model whose compile() is its own.
+            self.compile(**keras.saving.deserialize_keras_object(config))
+            if self.built:
+                self.optimizer.build(self.trainable_variables)
+            return
         optimizer_set = keras.saving.deserialize_keras_object(config["optimizer_set"])
         self.compile_optimizer_set(optimizer_set.members)
         if self.built:
@@ -132,13 +243,57 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     def _unpack(self, data):
         """(images, one-hot labels or None) from a training batch; conditional models need labels."""
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is not None and not self.supports_sample_weight:
+            raise self._sample_weight_error("sample weights in its batches")
         if self.num_classes is not None and y is None:
             raise ValueError(
                 f"{type(self).__name__} is conditional and needs (images, labels) batches; "
                 "got images alone."
             )
         return x, self._one_hot(y)
+
+    def _sample_weight(self, data):
+        """The batch's sample weights as float32 (N,), or None; refused unless supported."""
+        _, _, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is None:
+            return None
+        if not self.supports_sample_weight:
+            raise self._sample_weight_error("sample weights in its batches")
+        return keras.ops.reshape(keras.ops.cast(sample_weight, "float32"), (-1,))
+
+    def _sample_weight_error(self, what):
+        return ValueError(
+            f"{type(self).__name__} cannot honour {what}: {self.sample_weight_refusal}. "
+            "Leave the weights out (or resample the training set instead)."
+        )
+
+    def _check_weight_arguments(self, x, y, kwargs):
+        """Refuses sample_weight / class_weight the model would ignore; returns (x, y, kwargs).
+
+        Keras drops `sample_weight` when `y` is None; an unconditional model
+        given weights for arrays gets a placeholder y (ignored by the model)
+        so that they reach the step.
+        """
+        owner = type(self).__name__
+        if kwargs.get("class_weight") is not None:
+            if not self.supports_sample_weight:
+                raise self._sample_weight_error("class_weight")
+            if self.num_classes is None:
+                raise ValueError(
+                    f"{owner} is not conditional: class_weight weights each example by its class "
+                    f"label, and it trains on images alone (got class_weight="
+                    f"{kwargs['class_weight']!r}). Pass sample_weight= with one weight per image."
+                )
+        if kwargs.get("sample_weight") is not None:
+            if not self.supports_sample_weight:
+                raise self._sample_weight_error("sample_weight")
+            if y is None and checks.is_array_like(x):
+                y = _placeholder_targets(x)
+        if checks.is_tf_dataset(x) and isinstance(x.element_spec, tuple) \
+                and len(x.element_spec) == 3 and not self.supports_sample_weight:
+            raise self._sample_weight_error("a dataset of (x, y, sample_weight) batches")
+        return x, y, kwargs
 
     # -- input checks -------------------------------------------------------
 
@@ -214,15 +369,19 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     def fit(self, x=None, y=None, *args, validation_data=None, callbacks=None, **kwargs):
         x, y = self._checked_inputs(x, y, "x")
+        x, y, kwargs = self._check_weight_arguments(x, y, kwargs)
         if validation_data is not None:
             if isinstance(validation_data, tuple):
                 vx, vy = self._checked_inputs(
                     validation_data[0], validation_data[1] if len(validation_data) > 1 else None,
                     "validation_data",
                 )
-                validation_data = (vx,) if vy is None else (vx, vy)
+                vw = validation_data[2] if len(validation_data) > 2 else None
+                vx, vy, _ = self._check_weight_arguments(vx, vy, {"sample_weight": vw})
+                validation_data = (vx,) if vy is None else (vx, vy) if vw is None else (vx, vy, vw)
             else:
                 validation_data, _ = self._checked_inputs(validation_data, None, "validation_data")
+                self._check_weight_arguments(validation_data, None, {})
         if checks.is_tf_dataset(x):
             # A tf.data pipeline shuffles itself; Keras would only warn.
             kwargs.setdefault("shuffle", False)
@@ -232,8 +391,19 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return super().fit(x, y, *args, validation_data=validation_data, callbacks=callbacks, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        x, y = self._checked_inputs(x, y, "x")
+        # fit()'s validation runs on the data fit() checked (Keras reuses its
+        # cached iterator and ignores x); other calls are checked here.
+        if not kwargs.get("_use_cached_eval_dataset"):
+            x, y = self._checked_inputs(x, y, "x")
+            x, y, kwargs = self._check_weight_arguments(x, y, kwargs)
+        self.reset_evaluation_noise()
         return super().evaluate(x, y, *args, **kwargs)
+
+    def reset_evaluation_noise(self):
+        """Restarts `evaluation_seed_generator`, as every `evaluate()` does (no-op without one)."""
+        if self.evaluation_seed_generator is not None:
+            state = self.evaluation_seed_generator.state
+            state.assign(keras.ops.convert_to_tensor([self._evaluation_seed, 0], dtype=state.dtype))
 
     # -- random state ---------------------------------------------------------
     # Keras saves a layer's weights but not its SeedGenerator states, so a model
@@ -245,9 +415,14 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     _RANDOM_STATE_PREFIX = "random_state_"
 
     def random_state_variables(self):
-        """The variables that decide the model's next random draws (SeedGenerator states)."""
-        weights = {id(v) for v in self.weights}
-        return [v for v in self.variables if id(v) not in weights]
+        """The variables that decide the model's next random draws (SeedGenerator states).
+
+        The evaluation seed generator is left out: every evaluate() restarts it.
+        """
+        skip = {id(v) for v in self.weights}
+        if self.evaluation_seed_generator is not None:
+            skip.add(id(self.evaluation_seed_generator.state))
+        return [v for v in self.variables if id(v) not in skip]
 
     def save_own_variables(self, store):
         super().save_own_variables(store)
@@ -279,6 +454,11 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+def _placeholder_targets(x):
+    """A y of zeros, one per example, that carries nothing: Keras packs sample weights only beside a y."""
+    return np.zeros((len(x),), "float32")
 
 
 def check_image_shape(image_shape, owner):

@@ -15,6 +15,20 @@ class OptimizerSet(keras.optimizers.Optimizer):
     files and restored. The members do the updates; the set itself never
     applies gradients.
 
+    Learning rate: `learning_rate` reads as the first member's rate (its
+    current value when that member follows a schedule), which is what Keras'
+    `LearningRateScheduler`, `ReduceLROnPlateau` and `TensorBoard` read and
+    log as `model.optimizer.learning_rate`. Assigning a number to it scales
+    every member by the same factor (new / the first member's rate), so the
+    members keep their ratio: a GAN compiled with D at 4e-4 and G at 1e-4
+    keeps 4:1 under any learning-rate callback. When the first member's rate
+    is 0 there is no ratio to keep, and every member is set to the new value.
+    Assignment is refused, with a `TypeError` as Keras refuses it for one
+    optimizer, when any member's rate is a `LearningRateSchedule` (or a
+    callable): that member sets its own rate at every step, so schedule every
+    member or none. Each member stays reachable for control of its own rate:
+    `opts["generator"].learning_rate = 1e-4`.
+
     Args:
         optimizers: dict, group name to `keras.optimizers.Optimizer`.
         group_variables: callable returning a dict from group name to the
@@ -27,6 +41,7 @@ class OptimizerSet(keras.optimizers.Optimizer):
     opts = OptimizerSet({"d": keras.optimizers.Adam(2e-4),
                          "g": keras.optimizers.Adam(2e-4)})
     opts["d"].learning_rate
+    opts.learning_rate = 1e-4  # both members, ratio kept
     ```
     """
 
@@ -53,6 +68,49 @@ class OptimizerSet(keras.optimizers.Optimizer):
     @property
     def members(self):
         return dict(self._members)
+
+    @property
+    def learning_rates(self):
+        """dict, group name to that member's current learning rate as a float."""
+        return {k: _as_float(m.learning_rate) for k, m in self._members.items()}
+
+    @property
+    def learning_rate(self):
+        members = self.__dict__.get("_members")
+        if not members:  # inside Optimizer.__init__, before the members exist
+            return keras.optimizers.Optimizer.learning_rate.fget(self)
+        return next(iter(members.values())).learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        members = self.__dict__.get("_members")
+        if not members:
+            keras.optimizers.Optimizer.learning_rate.fset(self, value)
+            return
+        if isinstance(value, keras.optimizers.schedules.LearningRateSchedule) or callable(value):
+            raise TypeError(
+                "OptimizerSet: its learning_rate can be set to a number, which scales every "
+                f"member's rate; got {value!r}. To schedule the rates, give each member "
+                "optimizer its own LearningRateSchedule."
+            )
+        scheduled = [k for k, m in members.items() if _follows_schedule(m)]
+        if scheduled:
+            raise TypeError(
+                f"OptimizerSet: cannot set the learning rate, because member(s) {scheduled} "
+                "follow a LearningRateSchedule, which sets their rate at every step. Use float "
+                "learning rates with a learning-rate callback (LearningRateScheduler, "
+                "ReduceLROnPlateau), or a schedule in every member and no such callback."
+            )
+        value = _as_float(value)
+        if not (value >= 0 and value < float("inf")):
+            raise ValueError(f"OptimizerSet: learning_rate must be a finite number >= 0; got {value!r}.")
+        first = next(iter(members.values()))
+        reference = _as_float(first.learning_rate)
+        for optimizer in members.values():
+            if optimizer is first or reference == 0:
+                optimizer.learning_rate = value
+            else:
+                optimizer.learning_rate = _as_float(optimizer.learning_rate) * (value / reference)
 
     @property
     def variables(self):
@@ -88,3 +146,16 @@ class OptimizerSet(keras.optimizers.Optimizer):
             for k, v in config["optimizers"].items()
         }
         return cls(optimizers, name=config.get("name", "optimizer_set"))
+
+
+def _as_float(value):
+    return float(keras.ops.convert_to_numpy(value))
+
+
+def _follows_schedule(optimizer):
+    """Whether the optimizer's rate is a schedule or callable, not a variable it can be set in."""
+    # A LossScaleOptimizer keeps the rate in the optimizer it wraps.
+    rate = getattr(optimizer, "inner_optimizer", optimizer)._learning_rate
+    return isinstance(rate, keras.optimizers.schedules.LearningRateSchedule) or (
+        callable(rate) and not isinstance(rate, keras.Variable)
+    )

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kerasgen import losses
 from kerasgen.models.latent_model import LatentImageModel, build_networks
 from kerasgen.training.model import check_image_shape
 
@@ -16,7 +17,8 @@ class Autoencoder(LatentImageModel):
     Minimises the reconstruction error per pixel: binary cross-entropy on
     logits ("bce", inputs in [0, 1]) or mean squared error ("mse"). An
     autoencoder has no prior over codes, so it cannot sample new images; use
-    `VAE` for that.
+    `VAE` for that. With `sample_weight`, the loss is the weighted mean over
+    images of each image's mean per-pixel error.
 
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
@@ -42,6 +44,7 @@ class Autoencoder(LatentImageModel):
     """
 
     loss_names = ("loss",)
+    supports_sample_weight = True
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, architecture="conv", loss="bce",
                  filters=None, hidden_dims=(256,), encoder=None, decoder=None, seed=None, **kwargs):
@@ -75,20 +78,28 @@ class Autoencoder(LatentImageModel):
         """What the encoder sees during training: x itself here."""
         return x
 
-    def reconstruction_error(self, target, decoder_out):
-        """Mean per-pixel error between target images and raw decoder outputs."""
+    def reconstruction_error(self, target, decoder_out, sample_weight=None):
+        """Mean per-pixel error between target images and raw decoder outputs.
+
+        With `sample_weight` (N,): the weighted mean over images of each
+        image's mean per-pixel error.
+        """
         target = ops.cast(target, "float32")
         decoder_out = ops.cast(decoder_out, "float32")
         if self.loss_kind == "bce":
             per_pixel = ops.softplus(decoder_out) - target * decoder_out
         else:
             per_pixel = ops.square(decoder_out - target)
-        return ops.mean(per_pixel)
+        if sample_weight is None:
+            return ops.mean(per_pixel)
+        per_image = ops.mean(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
+        return losses.weighted_mean(per_image, sample_weight)
 
     def compute_losses(self, data, training=False):
         x, _ = self._unpack(data)
         out = self.decoder(self.encoder(self._model_inputs(x), training=training), training=training)
-        return {"loss": self.reconstruction_error(x, out)}
+        weight = self._sample_weight(data)
+        return self.with_batch_weight({"loss": self.reconstruction_error(x, out, weight)}, weight)
 
     def get_config(self):
         return {

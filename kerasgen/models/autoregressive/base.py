@@ -27,6 +27,8 @@ class AutoregressiveModel(GenerativeModel):
 
     `fit()` minimises the negative log-likelihood and logs, per image:
     `loss` and `nll` (nats) and `bits_per_dim` (nats / (H * W * C * ln 2)).
+    With `sample_weight`, they are weighted means over the images,
+    sum(w * nll) / sum(w).
 
     Subclasses define `network_params(x, one_hot, training)`: the raw network
     output (N, H, W, C * P), parameter p of channel c at index p * C + c (so
@@ -52,6 +54,7 @@ class AutoregressiveModel(GenerativeModel):
     """
 
     loss_names = ("loss", "nll", "bits_per_dim")
+    supports_sample_weight = True
     supports_cached_sampling = False
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
@@ -154,8 +157,11 @@ class AutoregressiveModel(GenerativeModel):
 
     def compute_losses(self, data, training=False):
         x, one_hot = self._unpack(data)
-        nll = -ops.mean(ops.sum(self.log_prob_pixels(x, one_hot, training), axis=(1, 2, 3)))
-        return {"loss": nll, "nll": nll, "bits_per_dim": nll / (self._num_dims() * math.log(2.0))}
+        weight = self._sample_weight(data)
+        log_prob = ops.sum(self.log_prob_pixels(x, one_hot, training), axis=(1, 2, 3))
+        nll = -losses.weighted_mean(log_prob, weight)
+        return self.with_batch_weight(
+            {"loss": nll, "nll": nll, "bits_per_dim": nll / (self._num_dims() * math.log(2.0))}, weight)
 
     def _num_dims(self):
         return int(np.prod(self.image_shape))

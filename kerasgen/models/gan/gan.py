@@ -20,7 +20,17 @@ class GAN(GenerativeModel):
     and fresh generated ones, then G once, each with its own optimizer (given
     to `compile`). `fit()` logs `d_loss`, `g_loss`, and `d_real` / `d_fake`:
     the mean of D(x) and D(G(z)) (probabilities for the logit losses, raw
-    scores otherwise).
+    scores otherwise), and `loss`, equal to `g_loss`: the objective of the
+    network that is kept and sampled from, lower when D is fooled more often
+    under every GAN loss, so `EarlyStopping()` and
+    `ModelCheckpoint(save_best_only=True)` work with their defaults
+    (`val_loss`, minimised). (d_loss + g_loss would mix two players'
+    objectives, which for the minimax loss reduces to D's score on real
+    data alone.) No GAN loss measures sample quality: for that, use
+    `kerasgen.evaluate` or `kerasgen.callbacks.EvaluationCallback`.
+    `sample_weight` and `class_weight` are refused: the objective is a game
+    over batches of real and generated samples, not a mean of per-example
+    losses.
 
     Args:
         data_shape: tuple, the shape of one sample: (H, W, C) images with C in
@@ -56,7 +66,11 @@ class GAN(GenerativeModel):
         Goodfellow et al. 2014, "Generative Adversarial Nets".
     """
 
-    loss_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    loss_names = ("loss", "d_loss", "g_loss", "d_real", "d_fake")
+    sample_weight_refusal = (
+        "its objective is a game between the discriminator and the generator over batches of "
+        "real and generated samples, not a mean of per-example losses that a weight could scale"
+    )
     default_loss = "non_saturating"
     allowed_losses = ("minimax", "non_saturating", "hinge", "least_squares")
     network_keys = ("generator", "discriminator")
@@ -171,12 +185,25 @@ class GAN(GenerativeModel):
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Compiles with one optimizer for D and one for G.
 
+        `model.optimizer` is an `OptimizerSet`: `model.optimizer.learning_rate`
+        reads D's rate, and learning-rate callbacks (LearningRateScheduler,
+        ReduceLROnPlateau) that set it scale both rates, keeping their ratio;
+        `model.optimizer["generator"]` and `["discriminator"]` are the two
+        optimizers, for control of one rate.
+
         Args:
             d_optimizer, g_optimizer: `keras.optimizers.Optimizer`s or names.
                 Default: Adam(2e-4, beta_1=0.5) each (Radford et al. 2016).
             **kwargs: passed to `keras.Model.compile` (`run_eagerly`,
-                `jit_compile`, `steps_per_execution`).
+                `jit_compile`, `steps_per_execution`). `loss` and `metrics`
+                are refused: the GAN's loss is its `loss` argument.
         """
+        if "optimizer" in kwargs:
+            raise ValueError(
+                f"{type(self).__name__} trains two networks, each with its own optimizer: pass "
+                f"d_optimizer= and g_optimizer= (each defaults to {type(self).__name__}.default_optimizer()); "
+                f"got optimizer={kwargs['optimizer']!r}."
+            )
         self.compile_optimizer_set({
             "discriminator": d_optimizer or self.default_optimizer(),
             "generator": g_optimizer or self.default_optimizer(),
@@ -186,7 +213,9 @@ class GAN(GenerativeModel):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     def _unpack(self, data):
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is not None:
+            raise self._sample_weight_error("sample weights in its batches")
         if self.num_classes is not None:
             if y is None:
                 raise ValueError(f"{type(self).__name__} needs (samples, labels) batches; got samples alone.")
@@ -212,7 +241,8 @@ class GAN(GenerativeModel):
     def generator_losses(self, x, labels, training):
         fake_score = self._discriminate(self._generate(self._latents(x), labels, training), labels, training)
         loss = losses.generator_loss(self.loss_kind, fake_score)
-        return loss, {"g_loss": loss}
+        # `loss` is the generator's (see the class docstring).
+        return loss, {"loss": loss, "g_loss": loss}
 
     def optimization_groups(self):
         def d_step(data):

@@ -26,6 +26,11 @@ class VAE(LatentImageModel):
     normal prior and the KL term in closed form. `fit()` logs, per image in
     nats: `reconstruction` (-E_q log p(x|z), one sample), `kl`, and
     `loss` = reconstruction + beta * kl (the negative ELBO when beta = 1).
+    With `sample_weight`, each term is the weighted mean over the images,
+    sum(w * term) / sum(w). `evaluate()` draws its one sample of z per image
+    from a seed generator restarted at every call, so two evaluations of the
+    same weights (and `fit()`'s validation losses) agree exactly; training
+    draws fresh noise at every step.
 
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
@@ -66,6 +71,8 @@ class VAE(LatentImageModel):
     """
 
     loss_names = ("loss", "reconstruction", "kl")
+    supports_sample_weight = True
+    deterministic_evaluation = True
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=16, likelihood="bernoulli",
                  gaussian_std=0.1, beta=1.0, kl_warmup_steps=0, architecture="conv",
@@ -138,17 +145,20 @@ class VAE(LatentImageModel):
 
     def compute_losses(self, data, training=False):
         x, one_hot = self._unpack(data)
+        weight = self._sample_weight(data)
         mean, log_var = self.posterior(x, one_hot, training)
-        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        eps = keras.random.normal(ops.shape(mean), seed=self.noise_seed(training))
         z = mean + ops.exp(0.5 * log_var) * eps
         out = self.decoder(self._network_inputs(z, one_hot), training=training)
-        reconstruction = -ops.mean(self._log_px_given_z(x, out))
-        kl = ops.mean(losses.gaussian_kl(mean, log_var))
+        # The sign outside the mean: the unweighted graph is the one it has always been.
+        reconstruction = -losses.weighted_mean(self._log_px_given_z(x, out), weight)
+        kl = losses.weighted_mean(losses.gaussian_kl(mean, log_var), weight)
         beta = self.beta
         if training and self.kl_warmup_steps:
             self.training_steps.assign_add(1.0)
             beta = beta * ops.minimum(1.0, self.training_steps / self.kl_warmup_steps)
-        return {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}
+        return self.with_batch_weight(
+            {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}, weight)
 
     # -- sampling and likelihood --------------------------------------------
 

@@ -231,6 +231,8 @@ def test_sn_gradient_matches_the_closed_form(run_eagerly):
 class SNCBNToy(GenerativeModel):
     """Spectral-normalized Conv2D -> CBN -> ReLU -> pool -> spectral-normalized Dense."""
 
+    num_classes = 3  # conditional: fit(x, labels) feeds the labels to the CBN
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # No bias before batch normalization: its gradient would be zero.

@@ -68,8 +68,9 @@ class StepMixin:
             return super().predict(*args, **kwargs)
 
     def _get_jax_state(self, *args, purge_model_variables=False, **kwargs):
-        # Keras detaches the values here; keep them until the call ends, for
-        # variables created inside the call (a model built by its first fit).
+        # Every detaching goes through here (fit, evaluate, predict): keep the
+        # values until the call ends. JAX arrays are immutable, so holding them
+        # keeps the values as they were.
         if purge_model_variables:
             _DETACHED[id(self)] = [(v, v._value) for v in _all_variables(self) if v._value is not None]
         return super()._get_jax_state(*args, purge_model_variables=purge_model_variables, **kwargs)
@@ -154,8 +155,6 @@ _DETACHED = {}
 @contextlib.contextmanager
 def _restored_on_failure(model):
     """Reattaches the values Keras' JAX trainer detached, if the call inside raises."""
-    # JAX arrays are immutable: holding them keeps the values as they were.
-    before = [(v, v._value) for v in _all_variables(model) if v._value is not None]
     outer = _DETACHED.get(id(model))  # a fit's, while it runs its validation
     _DETACHED[id(model)] = []
     try:
@@ -164,7 +163,7 @@ def _restored_on_failure(model):
         if getattr(model, "_jax_state", None) is not None:
             model.jax_state_sync()  # the state after the last completed step
         model._jax_state = None
-        for v, value in _DETACHED.get(id(model), []) + before:
+        for v, value in _DETACHED.get(id(model), []):
             if v._value is None:
                 v.assign(value)
         raise

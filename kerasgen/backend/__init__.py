@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same three
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same four
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -15,6 +15,11 @@ names and nothing else that the rest of the library may rely on:
   compile it as one loop (`keras.ops.scan`); PyTorch runs a Python loop over
   `torch.unbind`, whose backward pass is one stack instead of a full-size
   zero tensor per step.
+- `sampling_threads()`: a context manager for the autoregressive sampling
+  loop. PyTorch runs that loop as thousands of tiny eager operations, which
+  torch's default intra-op threads slow down several times over on a busy
+  CPU; its version runs the loop on one thread and restores the setting.
+  TensorFlow and JAX compile the loop as one program and set nothing.
 
 The module is chosen once, at import, from `keras.backend.backend()`.
 """
@@ -24,15 +29,15 @@ import keras
 _BACKEND = keras.backend.backend()
 
 if _BACKEND == "tensorflow":
-    from kerasgen.backend.tensorflow import StepMixin, input_gradient, scan
+    from kerasgen.backend.tensorflow import StepMixin, input_gradient, sampling_threads, scan
 elif _BACKEND == "jax":
-    from kerasgen.backend.jax import StepMixin, input_gradient, scan
+    from kerasgen.backend.jax import StepMixin, input_gradient, sampling_threads, scan
 elif _BACKEND == "torch":
-    from kerasgen.backend.torch import StepMixin, input_gradient, scan
+    from kerasgen.backend.torch import StepMixin, input_gradient, sampling_threads, scan
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "
         f"KERAS_BACKEND is {_BACKEND!r}."
     )
 
-__all__ = ["StepMixin", "input_gradient", "scan"]
+__all__ = ["StepMixin", "input_gradient", "sampling_threads", "scan"]

@@ -188,3 +188,8 @@ def input_gradient(fn, x):
 def scan(step, init, xs):
     """`carry, y = step(carry, x)` over the leading axis of xs, as one compiled loop."""
     return keras.ops.scan(step, init, xs)
+
+
+def sampling_threads():
+    """Nothing to set: the sampling loop runs as one compiled program (see `kerasgen.backend.torch`)."""
+    return contextlib.nullcontext()

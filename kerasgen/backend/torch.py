@@ -3,9 +3,26 @@
 Gradients are taken with `torch.autograd.grad` rather than `backward()`, so
 nothing accumulates in `.grad` between the updates of two groups (a GAN's
 discriminator and generator) and no `zero_grad()` can be forgotten.
+
+Autoregressive sampling runs one subpixel at a time: thousands of eager
+operations on small tensors. Spread over torch's default intra-op threads
+(one per core), an operation waits for every thread, and on a busy CPU for
+a thread's next time slice: on a loaded 2-core machine a small Gated
+PixelCNN's `sample(8)` on 28x28 took 16 s with two threads and 2 s with
+one; on an idle machine, or when the slow-down did not occur, one thread
+was as fast as two (within 10%). `sampling_threads()` runs the loop on one
+thread.
 """
 
+import contextlib
+
 import torch
+
+# PyTorch's CPU float16 convolution (slow_conv2d) cannot take the gradient of
+# a kernel whose leading torch dimension is 1 (Conv2D with one filter over
+# several channels; Conv2DTranspose from one channel) in the channels_last
+# layout Keras gives it, and raises "grad_weight must be contiguous".
+_FLOAT16_CONV_ERRORS = ("grad_weight must be contiguous", "grad_weight needs to be contiguous")
 
 
 class StepMixin:
@@ -17,11 +34,7 @@ class StepMixin:
             for _ in range(group.repeats):
                 loss, terms = group.loss_fn(data)
                 scaled_loss = group.optimizer.scale_loss(loss)
-                grads = torch.autograd.grad(
-                    scaled_loss,
-                    [v.value for v in group.variables],
-                    allow_unused=True,
-                )
+                grads = _gradients(self, scaled_loss, group.variables)
                 with torch.no_grad():
                     group.optimizer.apply(list(grads), group.variables)
                 logs.update({k: v.detach() for k, v in terms.items()})
@@ -29,6 +42,32 @@ class StepMixin:
 
     def test_step(self, data):
         return self._update_trackers(self.compute_losses(data, training=False))
+
+
+def _gradients(model, loss, variables):
+    try:
+        return torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True)
+    except RuntimeError as error:
+        if not any(text in str(error) for text in _FLOAT16_CONV_ERRORS):
+            raise
+        raise RuntimeError(
+            f"{type(model).__name__}: PyTorch cannot train this network in float16 on the CPU: "
+            "its float16 convolution has no gradient for a Conv2D with one filter over several "
+            "channels, or a Conv2DTranspose from one channel (\"slow_conv2d: grad_weight must be "
+            "contiguous\"). Give that layer dtype=\"float32\" (kerasgen's default networks do), "
+            "use keras.config.set_dtype_policy(\"mixed_bfloat16\") on the CPU, or train on a GPU."
+        ) from error
+
+
+@contextlib.contextmanager
+def sampling_threads():
+    """Runs the block on one intra-op thread (see the module docstring), then restores torch's setting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def input_gradient(fn, x):

@@ -23,6 +23,12 @@ class LatentImageModel(GenerativeModel):
     codes, the posterior mean for a VAE) and `_decode_tensor(z, one_hot,
     training)` (codes to images in data space), plus `compute_losses`.
 
+    `predict(x)` (and `model(x)`) is `reconstruct(x)`: decode(encode(x)), the
+    reconstructions in data space, float32 (N, H, W, C); conditional models
+    take `[images, labels]`. Its inputs are checked as `fit` checks them.
+    `encode`, `decode` and `reconstruct` return float32 under a mixed
+    precision policy too.
+
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}.
         latent_dim: int, size of the latent code.
@@ -85,6 +91,41 @@ class LatentImageModel(GenerativeModel):
             x, one_hot = inputs, None
         z = self._encode_tensor(x, one_hot, training)
         return self._decode_tensor(z, one_hot, training)
+
+    # -- predict ------------------------------------------------------------
+
+    def predict(self, x, *args, **kwargs):
+        """Reconstructions, `reconstruct(x)` through Keras' batched `predict` loop.
+
+        Args:
+            x: images (N, H, W, C), a tf.data pipeline or `PyDataset` of them,
+                or for conditional models `[images, labels]` (class ids, one
+                or N). Checked as `fit` checks them (shape, range, NaN/Inf).
+            *args, **kwargs: as for `keras.Model.predict` (`batch_size`, `verbose`).
+
+        Returns:
+            float32 NumPy array (N, H, W, C) in data space: decode(encode(x)),
+            the decoder's mean (pixel probabilities for Bernoulli decoders).
+        """
+        return super().predict(self._check_predict_inputs(x), *args, **kwargs)
+
+    def _check_predict_inputs(self, x):
+        owner = type(self).__name__
+        pair = isinstance(x, (list, tuple)) and len(x) == 2 and np.ndim(x[0]) == 4
+        if self.num_classes is None:
+            if pair:
+                raise ValueError(
+                    f"{owner} is not conditional: predict takes images (N, H, W, C) alone; got a "
+                    f"{type(x).__name__} of an image batch and {_describe(x[1])}."
+                )
+            return self._checked_inputs(x, None, "x")[0]
+        if not pair:
+            raise ValueError(
+                f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
+                f"class ids in [0, {self.num_classes}) (one, or N); got {_describe(x)}."
+            )
+        images = self._check_x(x[0])
+        return [images, self._labels_for(x[1], len(images))]
 
     # -- NumPy-level methods ------------------------------------------------
 
@@ -220,3 +261,10 @@ def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, 
 
 def check_latent_dim(latent_dim, owner):
     return checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
+
+
+def _describe(x):
+    """A few words on what a user passed, for errors."""
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} items"
+    return f"an array of shape {tuple(np.shape(x))}" if checks.is_array_like(x) else repr(type(x).__name__)

@@ -5,6 +5,12 @@ own networks instead. Decoders upsample with `UpSampling2D` + `Conv2D` rather
 than strided `Conv2DTranspose`: no checkerboard artefacts (Odena et al. 2016,
 "Deconvolution and Checkerboard Artifacts"), and several times faster under
 JAX on CPU.
+
+Under a mixed precision policy the conv decoder's last convolution, which
+makes the image, computes in float32: the usual advice for a model's output
+layer, and PyTorch's CPU float16 convolution has no gradient for a Conv2D
+with one filter over several channels ("slow_conv2d: grad_weight must be
+contiguous"), which a grey image's output layer is.
 """
 
 import keras
@@ -34,6 +40,12 @@ def check_architecture(architecture, image_shape, filters, owner):
                 f"image sides divisible by {factor}; got image_shape {image_shape}. Pass "
                 "fewer filters, architecture='dense', or your own encoder and decoder."
             )
+
+
+def image_output_dtype():
+    """The dtype of a network's image-making layer: "float32" under a mixed policy, else the policy's."""
+    policy = keras.config.dtype_policy()
+    return "float32" if policy.compute_dtype != policy.variable_dtype else None
 
 
 def _inputs(shape, num_classes, name):
@@ -87,7 +99,7 @@ def decoder(latent_dim, image_shape, *, architecture="conv", filters=None, hidde
                 x = layers.UpSampling2D(2)(x)
             x = layers.Conv2D(f, 3, padding="same", activation="relu")(x)
         x = layers.UpSampling2D(2)(x)
-        outputs = layers.Conv2D(channels, 3, padding="same", name="outputs")(x)
+        outputs = layers.Conv2D(channels, 3, padding="same", name="outputs", dtype=image_output_dtype())(x)
     else:
         x = layers.Dense(height * width * channels, name="outputs")(x)
         outputs = layers.Reshape(image_shape)(x)

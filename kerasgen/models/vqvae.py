@@ -10,6 +10,7 @@ from keras import layers, ops
 
 from kerasgen import losses
 from kerasgen.layers.vector_quantizer import VectorQuantizer
+from kerasgen.models.networks import image_output_dtype
 from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
@@ -39,7 +40,8 @@ def vq_networks(image_shape, code_dim, filters, owner):
     for i, f in enumerate(reversed(filters)):
         x = layers.UpSampling2D(2, name=f"up{i}")(x)
         x = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"up_conv{i}")(x)
-    out = layers.Conv2D(c, 3, padding="same", name="to_images")(x)
+    # float32 under a mixed policy, as in kerasgen.models.networks.
+    out = layers.Conv2D(c, 3, padding="same", name="to_images", dtype=image_output_dtype())(x)
     decoder = keras.Model(inputs, out, name="decoder")
     return encoder, decoder
 
@@ -59,6 +61,11 @@ class VQVAE(GenerativeModel):
     the images to code grids and trains an autoregressive model (a
     categorical Gated PixelCNN by default, one-hot inputs) on them; then
     `sample(n)` draws code grids from the prior and decodes them.
+
+    `predict(x)` (and `model(x)`) is `reconstruct(x)`: each image through the
+    encoder, the nearest codes and the decoder, float32 (N, H, W, C): pixel
+    probabilities for "bernoulli", means for "gaussian". For the code
+    indices use `encode(x)`; to decode indices, `decode(indices)`.
 
     Args:
         image_shape: (H, W, C), C in {1, 3}; sides divisible by 2^len(filters).
@@ -181,6 +188,19 @@ class VQVAE(GenerativeModel):
         out = ops.cast(out, "float32")
         return ops.sigmoid(out) if self.likelihood == "bernoulli" else out
 
+    def predict(self, x, *args, **kwargs):
+        """Reconstructions, `reconstruct(x)` through Keras' batched `predict` loop.
+
+        Args:
+            x: images (N, H, W, C), or a tf.data pipeline or `PyDataset` of
+                them; checked as `fit` checks them (shape, range, NaN/Inf).
+            *args, **kwargs: as for `keras.Model.predict` (`batch_size`, `verbose`).
+
+        Returns:
+            float32 NumPy array (N, H, W, C).
+        """
+        return super().predict(self._checked_inputs(x, None, "x")[0], *args, **kwargs)
+
     # -- NumPy-level methods --------------------------------------------------
 
     def encode(self, x, batch_size=256):
@@ -197,7 +217,7 @@ class VQVAE(GenerativeModel):
         """The encoder's continuous outputs, flattened: (N, h * w * D), for linear probes."""
         x = self._check_x(x)
         batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
-        out = [ops.convert_to_numpy(self.encoder(x[s:s + batch_size], training=False))
+        out = [ops.convert_to_numpy(ops.cast(self.encoder(x[s:s + batch_size], training=False), "float32"))
                for s in range(0, len(x), batch_size)]
         return np.concatenate(out).reshape(len(x), -1)
 

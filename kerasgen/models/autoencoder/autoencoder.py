@@ -18,7 +18,9 @@ class Autoencoder(LatentImageModel):
     logits ("bce", inputs in [0, 1]) or mean squared error ("mse"). An
     autoencoder has no prior over codes, so it cannot sample new images; use
     `VAE` for that. With `sample_weight`, the loss is the weighted mean over
-    images of each image's mean per-pixel error.
+    images of each image's mean per-pixel error. `predict(x)` returns the
+    reconstructions, `reconstruct(x)`: float32 (N, H, W, C), pixel
+    probabilities for "bce" and values for "mse".
 
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).

@@ -16,6 +16,9 @@ class DenoisingAutoencoder(Autoencoder):
 
     Each training and evaluation step corrupts the batch afresh, encodes the
     corrupted images and scores the reconstruction against the clean ones.
+    `predict(x)` denoises: it reconstructs x as given, adding no corruption
+    (`reconstruct(x)`; float32 (N, H, W, C)). To denoise images of your own
+    corruption pass them as they are; `corrupt(x)` applies the training one.
 
     Args:
         corruption: str, "gaussian" (adds N(0, noise_level^2) noise),

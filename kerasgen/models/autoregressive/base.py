@@ -8,6 +8,7 @@ import keras
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.backend import sampling_threads
 from kerasgen.models.autoregressive import distributions
 from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
@@ -29,6 +30,14 @@ class AutoregressiveModel(GenerativeModel):
     `loss` and `nll` (nats) and `bits_per_dim` (nats / (H * W * C * ln 2)).
     With `sample_weight`, they are weighted means over the images,
     sum(w * nll) / sum(w).
+
+    `predict(x)` (and `model(x)`) gives every subpixel's conditional
+    distribution given the subpixels of x before it (`probabilities`):
+    p(x_i = 1 | x_<i), shaped like x, for "bernoulli"; p(x_i = k | x_<i) for
+    each of the K levels, (N, H, W, C, K), otherwise; float32. For the
+    likelihood of x use `log_prob(x)`; for new images, `sample(n)`.
+    Sampling runs in float32 under a mixed precision policy too, and returns
+    float32 levels.
 
     Subclasses define `network_params(x, one_hot, training)`: the raw network
     output (N, H, W, C * P), parameter p of channel c at index p * C + c (so
@@ -149,11 +158,58 @@ class AutoregressiveModel(GenerativeModel):
             self.distribution, x, self.params(x, one_hot, training), self.num_levels
         )
 
+    def probabilities(self, x, one_hot=None, training=False):
+        """p(x_i | x_<i) for every subpixel of images x of levels, float32.
+
+        "bernoulli": p(x_i = 1 | x_<i), shaped like x (N, H, W, C). Otherwise
+        p(x_i = k | x_<i) for every level k, (N, H, W, C, num_levels), each
+        row summing to 1. Each subpixel is conditioned on the levels of x
+        before it (teacher forcing), as in `log_prob`.
+        """
+        params = self.params(x, one_hot, training)
+        if self.distribution == "bernoulli":
+            return ops.sigmoid(params[..., 0])
+        return ops.exp(distributions.level_log_probs(self.distribution, params, self.num_levels))
+
     def call(self, inputs, training=False):
         if self.num_classes is not None:
             x, labels = inputs
-            return self.params(x, self._one_hot(labels), training)
-        return self.params(inputs, None, training)
+            return self.probabilities(x, self._one_hot(labels), training)
+        return self.probabilities(inputs, None, training)
+
+    def predict(self, x, *args, **kwargs):
+        """The per-subpixel conditionals p(x_i | x_<i) of images x: `probabilities(x)`, batched.
+
+        Args:
+            x: images (N, H, W, C) of levels, a tf.data pipeline or `PyDataset`
+                of them, or for conditional models `[images, labels]`. Checked
+                as `fit` checks them (shape, levels, NaN/Inf).
+            *args, **kwargs: as for `keras.Model.predict` (`batch_size`, `verbose`).
+
+        Returns:
+            float32 NumPy array: (N, H, W, C), p(x_i = 1 | x_<i), for
+            "bernoulli"; (N, H, W, C, num_levels) otherwise.
+        """
+        return super().predict(self._check_predict_inputs(x), *args, **kwargs)
+
+    def _check_predict_inputs(self, x):
+        owner = type(self).__name__
+        pair = isinstance(x, (list, tuple)) and len(x) == 2 and np.ndim(x[0]) == 4
+        if self.num_classes is None:
+            if pair:
+                raise ValueError(
+                    f"{owner} is not conditional: predict takes images (N, H, W, C) alone; got a "
+                    f"{type(x).__name__} of an image batch and a second item."
+                )
+            return self._checked_inputs(x, None, "x")[0]
+        if not pair:
+            what = f"an array of shape {np.shape(x)}" if checks.is_array_like(x) else repr(type(x).__name__)
+            raise ValueError(
+                f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
+                f"class ids in [0, {self.num_classes}) (one, or N); got {what}."
+            )
+        images = self._check_x(x[0])
+        return [images, self._labels_for(x[1], len(images))]
 
     def compute_losses(self, data, training=False):
         x, one_hot = self._unpack(data)
@@ -311,7 +367,8 @@ class AutoregressiveModel(GenerativeModel):
         key = "_sampler_" + method
         sampler = self._helper(key, lambda: _Sampler(self, cached=method == "cached"))
         batch_size = batch_size or min(n, 64)
-        return sampler.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float32")
+        with sampling_threads():  # one torch thread for the loop's tiny steps (kerasgen.backend)
+            return sampler.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float32")
 
     def _draw(self, params, u):
         """A level from (N, P) parameters and (N,) uniforms, by the inverse CDF."""
@@ -386,7 +443,8 @@ class _LogProb(keras.Model):
     """Wraps the exact log-likelihood so `predict()` compiles it on any backend."""
 
     def __init__(self, model):
-        super().__init__(name="log_prob")
+        # float32 inputs under a mixed policy, as for _Sampler.
+        super().__init__(name="log_prob", dtype="float32")
         self.generative = model
 
     def call(self, inputs):
@@ -401,7 +459,8 @@ class _Sampler(keras.Model):
     """Wraps the sampling loop so `predict()` compiles it on any backend."""
 
     def __init__(self, model, cached):
-        super().__init__(name="cached_sampler" if cached else "naive_sampler")
+        # float32 inputs under a mixed policy: the uniforms must not be rounded to float16.
+        super().__init__(name="cached_sampler" if cached else "naive_sampler", dtype="float32")
         self.generative = model
         self.cached = cached
 

@@ -65,7 +65,10 @@ class GatedPixelCNN(AutoregressiveModel):
     y = tanh(W_f * x + V_f h) * sigmoid(W_g * x + V_g h), where h is a
     learned embedding of the class label for conditional models
     (`num_classes`), added inside both gates of every layer. The horizontal
-    stack is residual after its first layer.
+    stack is residual after its first layer. `predict(x)` (conditional
+    models: `predict([x, labels])`) returns p(x_i | x_<i) for every subpixel
+    (Bernoulli p shaped like x, or (N, H, W, C, K) level probabilities); see
+    `AutoregressiveModel`.
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
@@ -177,7 +180,8 @@ class GatedPixelCNN(AutoregressiveModel):
     def _conditions(self, one_hot):
         if one_hot is None:
             return [None] * self.num_layers
-        return [cond(ops.cast(one_hot, "float32")) for cond in self.conditions]
+        # Cached sampling runs in float32; a Dense layer computes in the policy's dtype.
+        return [ops.cast(cond(ops.cast(one_hot, "float32")), "float32") for cond in self.conditions]
 
     def _cache_row(self, state, i, one_hot):
         x_padded, v_caches, v_rows, h_rows = state
@@ -209,7 +213,7 @@ class GatedPixelCNN(AutoregressiveModel):
         h = None
         for l in range(self.num_layers):
             v_pre = ops.reshape(ops.slice(v_rows[l], (0, 0, j, 0), (n, 1, 1, 2 * f)), (n, 2 * f))
-            h_pre = self.horizontal[l].call_at(source, 0, j) + self.links[l](v_pre)
+            h_pre = self.horizontal[l].call_at(source, 0, j) + ops.cast(self.links[l](v_pre), "float32")
             if conds[l] is not None:
                 h_pre = h_pre + conds[l]
             out = self.horizontal_out[l].call_pixel(self._gate(h_pre))

@@ -25,6 +25,10 @@ class PixelCNN(AutoregressiveModel):
     make each layer's output at a pixel final as soon as the pixels before it
     are known (Ramachandran et al. 2017). `method="naive"` reruns the network.
 
+    `predict(x)` returns p(x_i | x_<i) for every subpixel of x (Bernoulli p
+    shaped like x, or (N, H, W, C, K) level probabilities); see
+    `AutoregressiveModel`.
+
     Args:
         image_shape: (H, W, C), C in {1, 3}.
         distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.

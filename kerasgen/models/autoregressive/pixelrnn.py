@@ -157,7 +157,9 @@ class PixelRNN(AutoregressiveModel):
     into the compiled graph (H steps per Row LSTM layer, 2 (H + W - 1) per
     Diagonal BiLSTM layer): compile time grows with the image size.
     Sampling is "naive" only (the network is rerun per subpixel, inside
-    one compiled loop).
+    one compiled loop). `predict(x)` returns p(x_i | x_<i) for every
+    subpixel (Bernoulli p shaped like x, or (N, H, W, C, K) level
+    probabilities); see `AutoregressiveModel`.
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.

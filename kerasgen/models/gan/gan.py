@@ -32,6 +32,12 @@ class GAN(GenerativeModel):
     over batches of real and generated samples, not a mean of per-example
     losses.
 
+    `predict(z)` is `generate(z)`: it takes latents z (N, latent_dim) (for
+    conditional models `[z, labels]`) and returns G(z), float32 samples
+    (N, *data_shape); samples passed to it are refused. `discriminate(x)`
+    gives D's verdict on samples, `sample(n)` draws new ones. Every output is
+    float32, under a mixed precision policy too.
+
     Args:
         data_shape: tuple, the shape of one sample: (H, W, C) images with C in
             {1, 3}, or (D,) vectors. Default (28, 28, 1).
@@ -267,11 +273,74 @@ class GAN(GenerativeModel):
         return {**logs, **g_logs}
 
     def call(self, inputs, training=False):
-        """G(z), or G(z, labels) for conditional models given [z, labels]."""
+        """G(z) in float32, or G(z, labels) for conditional models given [z, labels]."""
         if self.num_classes is None:
-            return self._generate(inputs, None, training)
-        z, labels = inputs
-        return self._generate(z, ops.reshape(ops.cast(labels, "int32"), (-1,)), training)
+            return ops.cast(self._generate(inputs, None, training), "float32")
+        z, labels = inputs  # class ids (N,) or class weights (N, num_classes)
+        return ops.cast(self._generate(z, labels, training), "float32")
+
+    # -- predict ------------------------------------------------------------
+
+    def predict(self, x, *args, **kwargs):
+        """G(z) for latents: `x` is z (N, latent_dim), or [z, labels] for conditional models.
+
+        Returns float32 samples (N, *data_shape), as `generate(z)` does. The
+        latents are checked (shape, NaN/Inf) before Keras sees them; samples
+        passed by mistake are refused with a pointer to `discriminate` (D's
+        scores) and `sample` (new samples). Datasets of latents pass unchecked.
+        """
+        return super().predict(self._check_predict_inputs(x), *args, **kwargs)
+
+    def _check_predict_inputs(self, x):
+        owner = type(self).__name__
+        if checks.is_tf_dataset(x) or isinstance(x, keras.utils.PyDataset):
+            return x
+        if self.num_classes is not None:
+            if not (isinstance(x, (list, tuple)) and len(x) == 2):
+                raise ValueError(
+                    f"{owner} is conditional: predict takes [z, labels], latents (N, {self.latent_dim}) "
+                    f"and class ids (one, or N) or class weights (N, {self.num_classes}); got "
+                    f"{_describe(x)}."
+                )
+            z, labels = x
+        else:
+            z, labels = x, None
+        shape = np.shape(z) if checks.is_array_like(z) or isinstance(z, (list, tuple)) else None
+        if shape is not None and tuple(shape[1:]) == self.data_shape != (self.latent_dim,):
+            raise ValueError(
+                f"{owner}.predict takes latent vectors z of shape (N, {self.latent_dim}) and returns "
+                f"G(z); got an array of shape {tuple(shape)}, which looks like samples of shape "
+                f"{self.data_shape}. To score samples use {owner}.discriminate(x); to draw new "
+                f"samples, {owner}.sample(n); for latents, {owner}.latents(n)."
+            )
+        z = checks.check_latents(z, self.latent_dim, owner=owner)
+        if self.num_classes is None:
+            return z
+        return [z, self._labels_for(labels, len(z))]
+
+    def discriminate(self, x, labels=None, batch_size=256):
+        """D's verdict on samples x (N, *data_shape), a float32 NumPy array (N,).
+
+        Probabilities of "real" for the logit losses ("minimax",
+        "non_saturating"), raw scores otherwise (hinge, least squares, a
+        WGAN-GP critic), as `fit()` logs them in `d_real` / `d_fake`. For
+        conditional models, `labels` are class ids (one, or one per sample).
+        """
+        owner = type(self).__name__
+        if keras.ops.is_tensor(x):
+            x = keras.ops.convert_to_numpy(x)
+        # The samples are checked as fit checks them; the labels below, by _labels_for.
+        ids = None if self.num_classes is None else np.zeros(len(np.asarray(x)), "int32")
+        x, _ = self._checked_inputs(np.asarray(x), ids, "x")
+        x = np.asarray(x, "float32")
+        batch_size = checks.check_integer(batch_size, "batch_size", owner)
+        labels = self._labels_for(labels, len(x))
+        out = []
+        for start in range(0, len(x), batch_size):
+            yb = None if labels is None else ops.convert_to_tensor(labels[start:start + batch_size])
+            score = self._discriminate(ops.convert_to_tensor(x[start:start + batch_size]), yb, False)
+            out.append(ops.convert_to_numpy(losses.discriminator_probability(self.loss_kind, score)))
+        return np.concatenate(out).astype("float32")
 
     # -- inputs -------------------------------------------------------------
 
@@ -343,7 +412,7 @@ class GAN(GenerativeModel):
         for start in range(0, len(z), batch_size):
             yb = None if labels is None else ops.convert_to_tensor(labels[start:start + batch_size])
             out.append(ops.convert_to_numpy(self._generate(ops.convert_to_tensor(z[start:start + batch_size]), yb, False)))
-        return np.concatenate(out)
+        return np.concatenate(out).astype("float32", copy=False)  # float16 under a mixed policy
 
     def sample(self, n, labels=None, seed=None, batch_size=256):
         """n generated samples (NumPy). A fixed seed gives the same latent batch every call."""
@@ -425,3 +494,9 @@ def _check_data_shape(data_shape, owner):
             f"integers; got {data_shape!r}."
         )
     return tuple(int(d) for d in data_shape)
+
+
+def _describe(x):
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} items"
+    return f"an array of shape {tuple(np.shape(x))}" if checks.is_array_like(x) else repr(type(x).__name__)

@@ -12,6 +12,7 @@ import keras
 from keras import layers
 
 from kerasgen.layers import ConditionalBatchNormalization, SpectralNormalization
+from kerasgen.models.networks import image_output_dtype
 
 DCGAN_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of the first feature map
 
@@ -98,8 +99,9 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, 
         filters //= 2
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
         x = layers.ReLU()(_normalize(x, labels, num_classes))
+    # The image layer computes in float32 under a mixed policy, as in kerasgen.models.networks.
     x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh",
-                               name="images")(x)
+                               name="images", dtype=image_output_dtype())(x)
     return keras.Model(inputs if conditional else inputs[0], x, name=name)
 
 

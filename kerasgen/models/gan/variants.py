@@ -20,7 +20,9 @@ class DCGAN(GAN):
     pooling), batch norm in both (not on D's input layer nor G's output),
     ReLU in G with a tanh output, LeakyReLU(0.2) in D, no dense layers beyond
     G's projection and D's score. Images must lie in [-1, 1]
-    (`kerasgen.data.pipeline(..., scale="symmetric")`).
+    (`kerasgen.data.pipeline(..., scale="symmetric")`). `predict(z)` takes
+    latents (N, latent_dim) and returns images, as for `GAN`; to score
+    images use `discriminate(x)`.
 
     Args:
         data_shape: (28, 28, C), (32, 32, C) or (64, 64, C), C in {1, 3}.
@@ -58,6 +60,8 @@ class ConditionalGAN(GAN):
     Fit on (samples, labels) with integer labels in [0, num_classes); sample
     a class with `sample(n, labels=k)`. For square images of side 28, 32 or 64
     the networks are DCGAN-style; for anything else (vectors too), MLPs.
+    `predict([z, labels])` returns G(z, y) for latents (N, latent_dim) and
+    class ids (one, or N) or class weights (N, num_classes), as `generate`.
 
     Args:
         num_classes: int >= 2.
@@ -123,6 +127,8 @@ class WGANGP(GAN):
     constraint: the penalty gp_weight * E[(||grad D(x_hat)|| - 1)^2] at random
     points x_hat between real and generated samples. The critic has no batch
     norm (the penalty is per example). `fit()` also logs `gradient_penalty`.
+    `predict(z)` generates from latents, as for `GAN`; `discriminate(x)`
+    returns the critic's raw scores.
 
     Args:
         critic_steps: int >= 1, critic updates per generator update (5 in the paper).

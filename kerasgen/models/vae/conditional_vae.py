@@ -13,6 +13,8 @@ class ConditionalVAE(VAE):
     Learns q(z | x, y) and p(x | z, y): fit on (images, labels), then sample
     images of a chosen class with `sample(n, labels=k)`. Labels are integer
     class ids in [0, num_classes); the networks receive them one-hot.
+    `predict([images, labels])` returns `reconstruct(images, labels)`, the
+    decoded posterior means, float32 (N, H, W, C).
 
     Args:
         num_classes: int >= 2.

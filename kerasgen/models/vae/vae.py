@@ -32,6 +32,11 @@ class VAE(LatentImageModel):
     same weights (and `fit()`'s validation losses) agree exactly; training
     draws fresh noise at every step.
 
+    `predict(x)` returns `reconstruct(x)`: the decoder's mean at the
+    posterior mean, deterministic, float32 (N, H, W, C): pixel probabilities
+    for "bernoulli", means for "gaussian". For draws of p(x|z) use
+    `sample(n, mean=False)`; for likelihoods, `log_likelihood(x)`.
+
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
         latent_dim: int, size of z. Default 16.
@@ -323,7 +328,8 @@ class _ImportanceWeights(keras.Model):
     """Wraps `VAE.log_importance_weights` so `predict()` compiles it on any backend."""
 
     def __init__(self, vae):
-        super().__init__(name="importance_weights")
+        # float32 inputs under a mixed policy: the noise eps must not be rounded to float16.
+        super().__init__(name="importance_weights", dtype="float32")
         self.vae = vae
 
     def call(self, inputs):

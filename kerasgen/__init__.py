@@ -2,6 +2,25 @@
 
 __version__ = "0.1.0.dev0"
 
+import os as _os
+import sys as _sys
+
+
+def _started_as_command():
+    """True while `python -m kerasgen` or the `kerasgen` command imports this package."""
+    if _sys.argv[:1] == ["-m"]:  # runpy is locating kerasgen.__main__
+        argv = list(getattr(_sys, "orig_argv", ()))
+        return "-m" in argv and argv[argv.index("-m") + 1:][:1] == ["kerasgen"]
+    return bool(_sys.argv) and _os.path.basename(_sys.argv[0]) in ("kerasgen", "kerasgen.exe", "kerasgen-script.py")
+
+
+if _started_as_command():
+    # Before anything loads TensorFlow: its start-up lines are noise on a
+    # command's stderr (kerasgen.cli imports only the standard library).
+    from kerasgen.cli import quiet_startup as _quiet_startup
+
+    _quiet_startup()
+
 from kerasgen import backend  # noqa: E402  (selects the backend module once)
 from kerasgen import callbacks, data, losses, metrics, training, utils  # noqa: E402
 from kerasgen import layers, models, presets  # noqa: E402

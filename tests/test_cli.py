@@ -148,12 +148,23 @@ def test_python_dash_m_kerasgen_runs(python_dash_m_list):
     assert "fashion_mnist_classifier" in python_dash_m_list.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kerasgen/__init__.py imports TensorFlow (through kerasgen.backend and kerasgen.data) before "
-    "`python -m kerasgen` or the `kerasgen` command reach kerasgen.cli, so quiet_startup() runs too late; "
-    "it needs calling first thing in kerasgen/__init__.py when started as the command"))
 def test_python_dash_m_kerasgen_prints_no_tensorflow_start_up_lines(python_dash_m_list):
     assert not TF_LOG_LINE.search(python_dash_m_list.stderr), python_dash_m_list.stderr
+
+
+def test_the_kerasgen_command_prints_no_tensorflow_start_up_lines_and_a_plain_import_keeps_them():
+    command = os.path.join(os.path.dirname(sys.executable), "kerasgen")
+    if not os.path.exists(command):
+        pytest.skip("the kerasgen console script is not installed beside this Python")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([command, "info", "vae_fashion_mnist"], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert not TF_LOG_LINE.search(done.stderr), done.stderr
+    # A user's own `import kerasgen` leaves TensorFlow's start-up as it is.
+    script = "import sys, kerasgen; print('kerasgen.cli' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr[-2000:]
 
 
 def test_quiet_startup_loads_tensorflow_without_its_start_up_lines():

@@ -9,7 +9,7 @@ import pytest
 import keras
 
 from kerasgen.data import gaussian_mixture_ring
-from kerasgen.models import GAN, VAE, Autoencoder, ConditionalGAN, ConditionalVAE, GatedPixelCNN
+from kerasgen.models import GAN, VAE, VQVAE, Autoencoder, ConditionalGAN, ConditionalVAE, GatedPixelCNN
 
 SHAPE = (8, 8, 1)
 
@@ -210,6 +210,24 @@ def test_models_that_cannot_weight_examples_refuse_weights():
     vae.compile(optimizer="adam")
     with pytest.raises(ValueError, match="VAE is not conditional: class_weight"):
         vae.fit(binary_images(16), class_weight={0: 1.0}, verbose=0)
+
+
+class _WeightedBatches(keras.utils.PyDataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        return binary_images(8), np.ones(8, "float32"), np.ones(8, "float32")
+
+
+def test_vqvae_refuses_weights_in_its_batches_rather_than_dropping_them():
+    vq = VQVAE(image_shape=(8, 8, 1), num_codes=4, code_dim=2, filters=(4,))
+    vq.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="VQVAE cannot honour sample_weight"):
+        vq.fit(binary_images(8), sample_weight=np.ones(8), verbose=0)
+    with pytest.raises(ValueError, match="VQVAE cannot honour sample weights in its batches: its codebook"):
+        vq.fit(_WeightedBatches(), verbose=0)
+    vq.fit(binary_images(16), epochs=1, verbose=0)  # the model is still usable
 
 
 # -- a VAE's evaluation repeats ---------------------------------------------------------

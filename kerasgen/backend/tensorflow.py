@@ -9,6 +9,23 @@ import keras
 class StepMixin:
     """`train_step`/`test_step` of `GenerativeModel` under TensorFlow."""
 
+    # A call that raises while its tf.function traces (a refused batch, say)
+    # leaves that function marked as called: tracing it again for the next
+    # call could not create the variables an unbuilt model still lacks
+    # ("Creating variables on a non-first call"). Dropping the compiled
+    # functions makes the next call trace afresh.
+    def fit(self, *args, **kwargs):
+        with _fresh_functions_on_failure(self):
+            return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        with _fresh_functions_on_failure(self):
+            return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        with _fresh_functions_on_failure(self):
+            return super().predict(*args, **kwargs)
+
     def train_step(self, data):
         logs = {}
         for group in self.optimization_groups():
@@ -23,6 +40,15 @@ class StepMixin:
 
     def test_step(self, data):
         return self._update_trackers(self.compute_losses(data, training=False))
+
+
+@contextlib.contextmanager
+def _fresh_functions_on_failure(model):
+    try:
+        yield
+    except BaseException:
+        model.train_function = model.test_function = model.predict_function = None
+        raise
 
 
 def input_gradient(fn, x):

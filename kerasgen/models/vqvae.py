@@ -99,6 +99,8 @@ class VQVAE(GenerativeModel):
 
     loss_names = ("loss", "reconstruction", "codebook", "commitment", "perplexity", "usage")
     network_keys = ("encoder", "decoder")
+    sample_weight_refusal = ("its codebook and commitment terms, and the codebook's moving averages, pool "
+                             "every code vector of the batch")
 
     def __init__(self, image_shape=(28, 28, 1), num_codes=64, code_dim=16, filters=(32, 64),
                  likelihood="bernoulli", commitment_weight=0.25, ema=True, decay=0.99,
@@ -164,7 +166,7 @@ class VQVAE(GenerativeModel):
         return ops.mean(0.5 * ops.sum(ops.square(x - out), axis=(1, 2, 3)))
 
     def compute_losses(self, data, training=False):
-        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x, _ = self._unpack(data)  # sample weights in a batch are refused, not dropped
         x = ops.cast(x, "float32")
         z = self.encoder(x, training=training)
         q = self.quantizer.quantize_codes(z, training=training)

@@ -8,7 +8,7 @@ import numpy as np
 
 import keras
 
-from kerasgen.utils import image_grid, save_image_grid
+from kerasgen.utils import image_grid, write_png
 
 
 def _is_int(value):
@@ -211,7 +211,7 @@ class SampleGrid(keras.callbacks.Callback):
         kwargs = {} if self.labels is None else {"labels": self.labels}
         images = self.model.sample(self.num_images, seed=self.seed, **kwargs)
         try:
-            grid = image_grid(images, rows=self.rows, value_range=self.value_range)
+            grid = image_grid(images, rows=self.rows, value_range=self.value_range, scale=self.scale)
         except ValueError as error:
             raise ValueError(
                 f"SampleGrid at epoch {epoch + 1}: {error} Pass the sampler's range as "
@@ -220,9 +220,8 @@ class SampleGrid(keras.callbacks.Callback):
         if self._writer is not None:
             import tensorflow as tf
 
-            scaled = np.kron(grid, np.ones((self.scale, self.scale, 1), "uint8"))
             with self._writer.as_default():
-                tf.summary.image("samples", scaled[None], step=epoch, max_outputs=1)
+                tf.summary.image("samples", grid[None], step=epoch, max_outputs=1)
             self._writer.flush()
         path = self.path_for_epoch(epoch)
         if path is None:
@@ -230,8 +229,7 @@ class SampleGrid(keras.callbacks.Callback):
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        save_image_grid(images, path, rows=self.rows, value_range=self.value_range,
-                        scale=self.scale, overwrite=self.overwrite)
+        write_png(grid, path, overwrite=self.overwrite)
         self.written.append(path)
 
 

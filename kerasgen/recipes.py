@@ -337,11 +337,9 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
                     data_dir=data_dir, drop_remainder=True, first_epoch=first_epoch,
                     take=steps * settings["batch_size"] if steps else None)
     import kerasgen
+    from kerasgen.presets import compile_from_recipe
 
-    if isinstance(model, kerasgen.models.GAN):
-        model.compile()  # the GAN's default pair of Adam optimizers
-    else:
-        model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]))
+    compile_from_recipe(model, recipe)  # the choice from_preset(compile=True) makes again
     _trim_log(os.path.join(out, "log.csv"), first_epoch)
     grid_labels = np.arange(recipe.get("grid_images", 64)) % model.num_classes if model.num_classes else None
     # Per-epoch files first, the backup last: a kill between them redoes the

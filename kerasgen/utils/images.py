@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 
-def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0)):
+def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0), scale=1):
     """Tiles images (N, H, W, C) into one uint8 image, row by row.
 
     Args:
@@ -15,9 +15,10 @@ def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0)):
         padding: int, pixels of white between images.
         value_range: (low, high) mapped to 0..255. Values outside it raise an
             error rather than being clipped.
+        scale: int, each pixel of the grid becomes a scale x scale block.
 
     Returns:
-        uint8 array (rows*(H+p)+p, cols*(W+p)+p, C).
+        uint8 array (scale*(rows*(H+p)+p), scale*(cols*(W+p)+p), C).
     """
     images = np.asarray(images, "float32")
     if images.ndim == 5:
@@ -43,7 +44,20 @@ def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0)):
         r, k = divmod(i, cols)
         top, left = padding + r * (h + padding), padding + k * (w + padding)
         grid[top:top + h, left:left + w] = scaled[i]
+    if scale > 1:
+        grid = np.kron(grid, np.ones((scale, scale, 1), "uint8"))
     return grid
+
+
+def write_png(grid, path, overwrite=False):
+    """Writes a uint8 grid (H, W, 1 or 3), as `image_grid` returns it, as a PNG; returns the path."""
+    from PIL import Image
+
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{os.fspath(path)!r} exists; pass overwrite=True to replace it.")
+    mode = "L" if grid.shape[-1] == 1 else "RGB"
+    Image.fromarray(grid[..., 0] if mode == "L" else grid, mode=mode).save(path)
+    return path
 
 
 def save_image_grid(images, path, rows=None, padding=1, value_range=(0.0, 1.0), scale=1,
@@ -58,13 +72,7 @@ def save_image_grid(images, path, rows=None, padding=1, value_range=(0.0, 1.0), 
         overwrite: bool; an existing file is replaced only if True, else it
             raises FileExistsError.
     """
-    from PIL import Image
-
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{os.fspath(path)!r} exists; pass overwrite=True to replace it.")
-    grid = image_grid(images, rows=rows, padding=padding, value_range=value_range)
-    if scale > 1:
-        grid = np.kron(grid, np.ones((scale, scale, 1), "uint8"))
-    mode = "L" if grid.shape[-1] == 1 else "RGB"
-    Image.fromarray(grid[..., 0] if mode == "L" else grid, mode=mode).save(path)
-    return path
+    grid = image_grid(images, rows=rows, padding=padding, value_range=value_range, scale=scale)
+    return write_png(grid, path, overwrite=overwrite)

@@ -90,6 +90,10 @@ def vector_pairs(y, batch_size=4):
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
 
 
+def pixelcnn():
+    return models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1)
+
+
 def vqvae():
     return models.VQVAE(image_shape=SHAPE, num_codes=4, code_dim=2, filters=(4,))
 
@@ -407,6 +411,23 @@ CASES = [
     Case("gan_interpolate_mismatched", "method", "GAN.interpolate(one latent, a batch of 3)",
          lambda: gan().interpolate(np.zeros(2), np.zeros((3, 2))), ValueError,
          r"GAN: z1 and z2 must be two latents \(2,\) or two batches \(N, 2\) of the same size; got shapes \(2,\) and \(3, 2\)"),
+    Case("vae_predict_rgb", "method", "VAE.predict(RGB images) for a grey model",
+         lambda: vae().predict(images(channels=3), verbose=0), ValueError,
+         r"VAE: x has 3 channels; the model was built for 1"),
+    Case("vae_predict_nan", "method", "VAE.predict(x with NaN pixels in image 3)",
+         lambda: vae().predict(with_value(images(), 3, np.nan), verbose=0), ValueError,
+         r"VAE: x contains NaN or Inf \(64 values; the first in image 3\)"),
+    Case("cvae_predict_without_labels", "method", "ConditionalVAE.predict(images) without labels",
+         lambda: cvae().predict(images(), verbose=0), ValueError,
+         r"ConditionalVAE is conditional: predict takes \[images, labels\]"),
+    Case("gan_predict_wrong_width", "method", "GAN.predict(z of shape (3, 5)) for latent_dim 2",
+         lambda: gan().predict(np.zeros((3, 5)), verbose=0), ValueError, r"GAN: z must have shape \(N, 2\); got \(3, 5\)"),
+    Case("pixelcnn_predict_fractions", "method", "PixelCNN.predict(pixels in [0, 1]) for a Bernoulli model",
+         lambda: pixelcnn().predict(images(), verbose=0), ValueError,
+         r"PixelCNN: x must hold binary values \{0, 1\} .*got 1024 other values, e.g. 0.636962 in image 0"),
+    Case("pixelcnn_predict_labels", "method", "PixelCNN.predict([images, labels]): labels for a model without classes",
+         lambda: pixelcnn().predict([np.round(images()), np.zeros(16)], verbose=0), ValueError,
+         r"PixelCNN is not conditional: predict takes images \(N, H, W, C\) alone"),
     Case("load_misspelt_dataset", "method", "kerasgen.data.load('fashion_mnst')",
          lambda: load_offline("fashion_mnst"), FileNotFoundError,
          r"^Unknown dataset name 'fashion_mnst': did you mean 'fashion_mnist'\?"),

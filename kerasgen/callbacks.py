@@ -8,6 +8,7 @@ import numpy as np
 
 import keras
 
+from kerasgen import protocols
 from kerasgen.utils import image_grid, write_png
 
 
@@ -171,10 +172,11 @@ class SampleGrid(keras.callbacks.Callback):
         return None if self.path is None else self.path.format(epoch=epoch + 1)
 
     def on_train_begin(self, logs=None):
-        if not callable(getattr(self.model, "sample", None)):
+        refusal = protocols.why_cannot_sample(self.model)
+        if refusal is not None:
             raise TypeError(
-                f"SampleGrid needs a model with a sample(n, seed=...) method; "
-                f"{type(self.model).__name__} has none."
+                f"SampleGrid needs a model that can sample, with a sample(n, seed=...) method "
+                f"(a kerasgen.protocols.Sampler); {refusal}."
             )
         self._checked = False
         if self.tensorboard_dir is not None and self._writer is None:

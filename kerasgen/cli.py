@@ -218,6 +218,7 @@ def cmd_train(args, parser):
 
 def cmd_sample(args, parser):
     import kerasgen
+    from kerasgen import protocols
     from kerasgen.utils import save_image_grid
 
     _positive(parser, args.num, "--num")
@@ -227,9 +228,9 @@ def cmd_sample(args, parser):
         parser.error(f"--out must be a .png file; got {args.out!r}")
     _say(args, f"kerasgen sample: loading preset {args.preset}")
     model = kerasgen.from_preset(args.preset, compile=False)
-    if not callable(getattr(model, "sample", None)):
+    if not protocols.can_sample(model):
         parser.error(f"{type(model).__name__} cannot sample")
-    conditional = getattr(model, "num_classes", None) is not None
+    conditional = protocols.is_conditional(model)
     if args.label is not None and not conditional:
         parser.error(f"--label is for conditional models; {type(model).__name__} is not one")
     kwargs = {}
@@ -246,8 +247,7 @@ def cmd_sample(args, parser):
     _say(args, f"kerasgen sample: drawing {args.num} images from {type(model).__name__}")
     with contextlib.redirect_stdout(sys.stderr):  # the model's progress bar, if it has one
         images = _sample(model, args.num, args.seed, 0 if args.quiet else 1, **kwargs)
-    value_range = model.input_value_range() or (0.0, 1.0)
-    save_image_grid(images, args.out, value_range=tuple(float(v) for v in value_range), scale=2,
+    save_image_grid(images, args.out, value_range=protocols.value_range(model), scale=2,
                     overwrite=args.overwrite)
     print(f"wrote {args.out}: {args.num} samples of {type(model).__name__}")
 

@@ -2,13 +2,13 @@
 
 What applies to which model:
 
-| metric           | models                                          |
+| metric           | models (the protocol of `kerasgen.protocols` they follow) |
 |------------------|-------------------------------------------------|
-| `nll`            | explicit densities: autoregressive (exact), VAE (IWAE bound) |
-| `reconstruction` | Autoencoder, DenoisingAutoencoder, VAE, VQVAE   |
-| `sample_quality` | every model that samples: VAE, GAN, autoregressive, VQVAE (with a prior) |
-| `ood`            | explicit densities (VAE scored by its ELBO)     |
-| `probe`          | models with an encoder: Autoencoder, DenoisingAutoencoder, VAE, VQVAE |
+| `nll`            | density models: autoregressive (exact), VAE (IWAE bound) |
+| `reconstruction` | reconstructors: Autoencoder, DenoisingAutoencoder, VAE, VQVAE |
+| `sample_quality` | every model that can sample: VAE, GAN, autoregressive, VQVAE (with a prior) |
+| `ood`            | density models (VAE scored by its ELBO)          |
+| `probe`          | encoders: Autoencoder, DenoisingAutoencoder, VAE, VQVAE |
 
 Sample quality is measured on the features of a classifier trained on the
 dataset itself (the zoo's ``fashion_mnist_classifier`` by default): the
@@ -18,11 +18,11 @@ values.
 """
 
 import contextlib
-import inspect
 import time
 
 import numpy as np
 
+from kerasgen import protocols
 from kerasgen.metrics.coverage import class_coverage
 from kerasgen.metrics.sample_quality import (
     frechet_distance, inception_score, kernel_inception_distance, precision_recall,
@@ -32,25 +32,12 @@ from kerasgen.metrics.uses import linear_probe, ood_auroc, typicality_scores
 METRICS = ("nll", "reconstruction", "sample_quality", "ood", "probe")
 
 
-def _has_likelihood(model):
-    return hasattr(model, "log_prob") or hasattr(model, "log_likelihood")
-
-
-def _can_sample(model):
-    if not hasattr(model, "sample"):
-        return False
-    return getattr(model, "prior", True) is not None  # a VQ-VAE samples once fit_prior ran
-
-
-def _has_encoder(model):
-    return hasattr(model, "encode_features") or (hasattr(model, "encode") and hasattr(model, "latent_dim"))
-
-
 def available_metrics(model):
-    """The metrics of `evaluate` that apply to `model`, in `METRICS` order."""
-    rules = {"nll": _has_likelihood(model), "reconstruction": hasattr(model, "reconstruct"),
-             "sample_quality": _can_sample(model), "ood": _has_likelihood(model),
-             "probe": _has_encoder(model)}
+    """The metrics of `evaluate` that apply to `model`, in `METRICS` order, from its protocols."""
+    density = protocols.is_density_model(model)
+    rules = {"nll": density, "reconstruction": protocols.can_reconstruct(model),
+             "sample_quality": protocols.can_sample(model), "ood": density,
+             "probe": protocols.is_encoder(model)}
     return tuple(m for m in METRICS if rules[m])
 
 
@@ -90,17 +77,12 @@ def _collect(data, labels, max_examples, image_ndim=3):
     return x, labels
 
 
-def _value_range(model):
-    value_range = model.input_value_range() if hasattr(model, "input_value_range") else None
-    return (0.0, 1.0) if value_range is None else tuple(float(v) for v in value_range)
-
-
 def to_unit(model, images):
     """Images in `model`'s value range (levels for autoregressive models) mapped linearly to [0, 1].
 
     Values outside the range map outside [0, 1]; nothing is clipped here.
     """
-    lo, hi = _value_range(model)
+    lo, hi = protocols.value_range(model)
     return (np.asarray(images, "float32") - lo) / (hi - lo)
 
 
@@ -110,9 +92,9 @@ def from_unit(model, images, rng):
     Binary models get Bernoulli draws with p = the value (as dynamic
     binarization does); other level models get the nearest level.
     """
-    lo, hi = _value_range(model)
+    lo, hi = protocols.value_range(model)
     u = np.asarray(images, "float32")
-    integers = hasattr(model, "input_integer_values") and model.input_integer_values()
+    integers = model.input_integer_values()
     if integers and hi - lo == 1:
         return (rng.random(u.shape) < u).astype("float32")
     if integers:
@@ -130,7 +112,7 @@ def ood_sets(model, x, seed=0):
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    lo, hi = _value_range(model)
+    lo, hi = protocols.value_range(model)
     x = np.asarray(x, "float32")
     sets = {"noise": from_unit(model, rng.random(x.shape), rng), "flipped": x[:, ::-1].copy(),
             "inverted": (lo + hi - x).astype("float32")}
@@ -148,11 +130,14 @@ def ood_sets(model, x, seed=0):
     return sets
 
 
+def _bound_options(model, num_samples, seed):
+    """`log_prob`'s Monte Carlo options for a density model whose log_prob is a bound; none when exact."""
+    return {} if model.log_prob_is_exact else {"num_samples": num_samples, "seed": seed}
+
+
 def _scores(model, x, labels, seed, elbo_samples):
     """Per-image log-likelihood (exact) or its ELBO/IWAE estimate, in nats."""
-    if hasattr(model, "log_prob"):
-        return model.log_prob(x, labels)
-    return model.log_likelihood(x, labels, num_samples=elbo_samples, seed=seed, verbose=0)
+    return model.log_prob(x, labels, verbose=0, **_bound_options(model, elbo_samples, seed))
 
 
 class _Progress:
@@ -177,15 +162,14 @@ class _Progress:
 def _sample(model, n, seed, verbose, **kwargs):
     # Only the autoregressive models sample slowly enough to show a bar, and
     # only their sample() takes verbose.
-    if verbose and "verbose" in inspect.signature(model.sample).parameters:
+    if verbose and model.sample_has_progress_bar:
         kwargs["verbose"] = verbose
     return model.sample(n, seed=seed, **kwargs)
 
 
 def _features(model, x, labels):
-    if hasattr(model, "encode_features"):
-        return model.encode_features(x).reshape(len(x), -1)
-    return model.encode(x, labels) if model.num_classes else model.encode(x)
+    features = model.encode_features(x, labels) if protocols.is_conditional(model) else model.encode_features(x)
+    return features.reshape(len(x), -1)
 
 
 def _load_classifier(classifier):
@@ -272,7 +256,7 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
                 )
         if "probe" in wanted and labels is None:
             raise ValueError("evaluate: metric 'probe' needs labels for data (labels= or data=(x, y)).")
-    conditional = getattr(model, "num_classes", None) is not None
+    conditional = protocols.is_conditional(model)
     if conditional and labels is None:
         raise ValueError(f"evaluate: {name} is conditional; pass the labels of data (labels= or data=(x, y)).")
     model_labels = labels if conditional else None
@@ -294,14 +278,14 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
     progress = _Progress(verbose, name, len(stages))
     progress.say(f"evaluate {name} on {len(x)} images: {', '.join(stages) or 'nothing to measure'}")
     if "nll" in wanted:
-        kwargs = {} if hasattr(model, "log_prob") else {"num_samples": nll_samples, "seed": seed}
-        how = "exact" if not kwargs else f"IWAE bound, K={nll_samples}"
+        kwargs = _bound_options(model, nll_samples, seed)
+        how = "exact" if model.log_prob_is_exact else f"{model.log_prob_bound} bound, K={nll_samples}"
         with progress.stage(f"nll: log-likelihood ({how}) of {len(x)} images"):
             nll = model.evaluate_nll(x, model_labels, verbose=verbose, **kwargs)
         results.update({"nll_nats": nll["nll_nats"], "nll_nats_stderr": nll["nll_nats_stderr"],
                         "bits_per_dim": nll["bits_per_dim"]})
-        if kwargs:
-            results["nll_bound"] = f"IWAE, K={nll_samples} (an upper bound on the NLL)"
+        if not model.log_prob_is_exact:
+            results["nll_bound"] = f"{model.log_prob_bound}, K={nll_samples} (an upper bound on the NLL)"
     if "reconstruction" in wanted:
         args = (x, model_labels) if conditional else (x,)
         with progress.stage(f"reconstruction: {len(x)} images"):

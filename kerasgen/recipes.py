@@ -24,6 +24,8 @@ import time
 import keras
 import numpy as np
 
+from kerasgen import protocols
+
 FORMATS = ("binary", "unit", "symmetric")
 
 RECIPES = {
@@ -184,8 +186,7 @@ def measure(model, recipe, which="headline", classifier="fashion_mnist_classifie
 
 
 def _grid_range(model):
-    lo, hi = model.input_value_range() or (0.0, 1.0)
-    return (float(lo), float(hi))
+    return protocols.value_range(model)
 
 
 RUN_FILE = "run.json"
@@ -336,7 +337,6 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
                     binarize="dynamic" if fmt == "binary" else None, seed=seed,
                     data_dir=data_dir, drop_remainder=True, first_epoch=first_epoch,
                     take=steps * settings["batch_size"] if steps else None)
-    import kerasgen
     from kerasgen.presets import compile_from_recipe
 
     compile_from_recipe(model, recipe)  # the choice from_preset(compile=True) makes again
@@ -353,8 +353,8 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
         BackupAndRestore(backup_dir, delete_checkpoint=False),
     ]
-    if isinstance(model, kerasgen.models.VQVAE):
-        callbacks = callbacks[1:]  # no samples before the prior exists
+    if not protocols.can_sample(model):
+        callbacks = callbacks[1:]  # a VQ-VAE: no samples before its prior exists
     start = time.time()
     model.fit(data, epochs=settings["epochs"], steps_per_epoch=epoch_steps(data), callbacks=callbacks,
               verbose=verbose)

@@ -87,7 +87,7 @@ def trained_vae(binary_digits):
 
 def test_iwae_bound_is_above_the_elbo_and_grows_with_k(trained_vae, binary_digits):
     _, (x_test, _) = binary_digits
-    ll = {k: trained_vae.log_likelihood(x_test, num_samples=k, seed=11).mean() for k in (1, 8, 128)}
+    ll = {k: trained_vae.log_prob(x_test, num_samples=k, seed=11).mean() for k in (1, 8, 128)}
     elbo = -trained_vae.evaluate(x_test, batch_size=len(x_test), verbose=0, return_dict=True)["loss"]
     # K = 1 is a one-sample ELBO estimate: it matches the logged ELBO up to noise.
     assert ll[1] == pytest.approx(elbo, abs=1.0)
@@ -103,8 +103,8 @@ def test_iwae_bound_is_above_the_elbo_and_grows_with_k(trained_vae, binary_digit
 
 def test_seeded_nll_is_repeatable(trained_vae, binary_digits):
     _, (x_test, _) = binary_digits
-    a = trained_vae.log_likelihood(x_test[:20], num_samples=5, seed=3)
-    b = trained_vae.log_likelihood(x_test[:20], num_samples=5, seed=3)
+    a = trained_vae.log_prob(x_test[:20], num_samples=5, seed=3)
+    b = trained_vae.log_prob(x_test[:20], num_samples=5, seed=3)
     np.testing.assert_array_equal(a, b)
 
 

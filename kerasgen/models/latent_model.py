@@ -12,11 +12,12 @@ import keras
 from keras import ops
 
 from kerasgen.models import networks
+from kerasgen.protocols import Conditional, Encoder, Reconstructor
 from kerasgen.training import GenerativeModel, checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
-class LatentImageModel(GenerativeModel):
+class LatentImageModel(GenerativeModel, Encoder, Reconstructor, Conditional):
     """Base of models with an encoder and a decoder over images.
 
     Subclasses define `_encode_tensor(x, one_hot, training)` (images to latent

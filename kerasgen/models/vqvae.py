@@ -11,6 +11,7 @@ from keras import layers, ops
 from kerasgen import losses
 from kerasgen.layers.vector_quantizer import VectorQuantizer
 from kerasgen.models.networks import image_output_dtype
+from kerasgen.protocols import Encoder, Reconstructor, Sampler
 from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
@@ -47,7 +48,7 @@ def vq_networks(image_shape, code_dim, filters, owner):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class VQVAE(GenerativeModel):
+class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
     """Vector-quantized VAE (van den Oord et al. 2017, "Neural Discrete Representation Learning").
 
     The encoder maps an image to a grid of vectors; `VectorQuantizer`
@@ -99,6 +100,7 @@ class VQVAE(GenerativeModel):
 
     loss_names = ("loss", "reconstruction", "codebook", "commitment", "perplexity", "usage")
     network_keys = ("encoder", "decoder")
+    sampling_requires = "prior"  # kerasgen.protocols.Sampler: fit_prior sets it
     sample_weight_refusal = ("its codebook and commitment terms, and the codebook's moving averages, pool "
                              "every code vector of the batch")
 

@@ -10,6 +10,7 @@ from keras import ops
 from kerasgen import losses
 from kerasgen.backend import sampling_threads
 from kerasgen.models.autoregressive import distributions
+from kerasgen.protocols import Conditional, DensityModel, Sampler
 from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
 
@@ -17,7 +18,7 @@ SAMPLING_METHODS = ("cached", "naive")
 INPUT_ENCODINGS = ("scaled", "one_hot")
 
 
-class AutoregressiveModel(GenerativeModel):
+class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
     """Base of PixelCNN, GatedPixelCNN and PixelRNN.
 
     The image's subpixels are ordered in raster order (rows top to bottom,
@@ -65,6 +66,7 @@ class AutoregressiveModel(GenerativeModel):
     loss_names = ("loss", "nll", "bits_per_dim")
     supports_sample_weight = True
     supports_cached_sampling = False
+    sample_has_progress_bar = True
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
                  num_mixtures=5, num_classes=None, input_encoding="scaled", seed=None, **kwargs):
@@ -250,22 +252,8 @@ class AutoregressiveModel(GenerativeModel):
         wrapper = self._helper("_log_prob_model", lambda: _LogProb(self))
         return wrapper.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float64")
 
-    def evaluate_nll(self, x, labels=None, batch_size=256, verbose=0):
-        """Test negative log-likelihood: nats per image and bits per dimension.
-
-        Returns:
-            dict with `nll_nats` (mean over images), `nll_nats_stderr`,
-            `bits_per_dim`, `num_images` and `distribution`.
-        """
-        ll = self.log_prob(x, labels, batch_size, verbose)
-        nll = float(-ll.mean())
-        return {
-            "nll_nats": nll,
-            "nll_nats_stderr": float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float("nan"),
-            "bits_per_dim": float(losses.bits_per_dim(nll, self._num_dims())),
-            "num_images": int(len(ll)),
-            "distribution": self.distribution,
-        }
+    def _nll_report(self, options):
+        return {"distribution": self.distribution}  # evaluate_nll's (kerasgen.protocols.DensityModel)
 
     # -- sampling -------------------------------------------------------------
 

@@ -7,13 +7,14 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.gan import networks
+from kerasgen.protocols import Conditional, Sampler
 from kerasgen.training import GenerativeModel, OptimizationGroup
 from kerasgen.training import checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class GAN(GenerativeModel):
+class GAN(GenerativeModel, Sampler, Conditional):
     """Generator G(z) and discriminator D(x) trained by alternating updates.
 
     Each training step updates D `discriminator_steps` times on the real batch

@@ -10,15 +10,18 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.latent_model import LatentImageModel, build_networks, check_latent_dim
+from kerasgen.protocols import DensityModel, Sampler
 from kerasgen.training import checks
 from kerasgen.training.model import check_image_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian")
+# K, the importance samples of log_prob's bound, when not given.
+DEFAULT_NUM_SAMPLES = 1000
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class VAE(LatentImageModel):
+class VAE(LatentImageModel, DensityModel, Sampler):
     """Variational autoencoder with a diagonal Gaussian posterior.
 
     Trains by maximising the ELBO, log p(x) >= E_q[log p(x|z)] - KL(q(z|x) || p(z)),
@@ -35,7 +38,8 @@ class VAE(LatentImageModel):
     `predict(x)` returns `reconstruct(x)`: the decoder's mean at the
     posterior mean, deterministic, float32 (N, H, W, C): pixel probabilities
     for "bernoulli", means for "gaussian". For draws of p(x|z) use
-    `sample(n, mean=False)`; for likelihoods, `log_likelihood(x)`.
+    `sample(n, mean=False)`; for likelihoods, `log_prob(x)` (the IWAE
+    bound; `log_prob_is_exact` is False).
 
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
@@ -78,6 +82,8 @@ class VAE(LatentImageModel):
     loss_names = ("loss", "reconstruction", "kl")
     supports_sample_weight = True
     deterministic_evaluation = True
+    log_prob_is_exact = False
+    log_prob_bound = "IWAE"
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=16, likelihood="bernoulli",
                  gaussian_std=0.1, beta=1.0, kl_warmup_steps=0, architecture="conv",
@@ -196,9 +202,9 @@ class VAE(LatentImageModel):
         noise = normal(images.shape)
         return images + np.exp(ops.convert_to_numpy(self._decoder_log_scale())) * noise
 
-    def log_likelihood(self, x, labels=None, num_samples=1000, batch_size=None, seed=None,
-                       verbose="auto"):
-        """Importance-weighted estimate of log p(x) per image, in nats.
+    def log_prob(self, x, labels=None, num_samples=DEFAULT_NUM_SAMPLES, batch_size=None, seed=None,
+                 verbose="auto"):
+        """Importance-weighted estimate of log p(x) per image, in nats (a bound: not exact).
 
         log p(x) ~= log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x).
         K = 1 is the ELBO; the bound tightens as K grows (Burda et al. 2016,
@@ -270,20 +276,9 @@ class VAE(LatentImageModel):
         log_qz = -0.5 * ops.sum(ops.square(eps) + log_var[:, None] + _LOG_2PI, axis=-1)
         return log_px + log_pz - log_qz
 
-    def evaluate_nll(self, x, labels=None, num_samples=1000, batch_size=None, seed=None,
-                     data_scale=None, verbose="auto"):
-        """Test negative log-likelihood: nats per image and bits per dimension.
+    # -- evaluate_nll (kerasgen.protocols.DensityModel) ---------------------
 
-        Args:
-            x, labels, num_samples, batch_size, seed, verbose: as in `log_likelihood`.
-            data_scale: passed to `kerasgen.losses.bits_per_dim`. None means 1
-                for the Bernoulli decoder (binary data) and 256 for the
-                Gaussian one (8-bit data scaled to [0, 1], dequantized).
-
-        Returns:
-            dict with `nll_nats` (mean over images), `nll_nats_stderr`,
-            `bits_per_dim`, `num_samples`, `num_images` and `likelihood`.
-        """
+    def _check_nll_data(self, x):
         if self.likelihood == "bernoulli":
             values = np.asarray(x)
             if not np.all((values == 0) | (values == 1)):
@@ -291,21 +286,16 @@ class VAE(LatentImageModel):
                     "evaluate_nll: x is not binary, and a Bernoulli decoder's log-probability of "
                     "values between 0 and 1 is not a likelihood; binarize the images (e.g. "
                     "kerasgen.data.pipeline(..., binarize='static')) for an NLL that means one.",
-                    stacklevel=2,
+                    stacklevel=3,
                 )
-        ll = self.log_likelihood(x, labels, num_samples, batch_size, seed, verbose)
-        if data_scale is None:
-            data_scale = 1.0 if self.likelihood == "bernoulli" else 256.0
-        nll = float(-ll.mean())
-        dims = int(np.prod(self.image_shape))
-        return {
-            "nll_nats": nll,
-            "nll_nats_stderr": float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float("nan"),
-            "bits_per_dim": float(losses.bits_per_dim(nll, dims, data_scale)),
-            "num_samples": int(num_samples),
-            "num_images": int(len(ll)),
-            "likelihood": self.likelihood,
-        }
+
+    def _nll_data_scale(self):
+        # Bernoulli: binary data. Gaussian: 8-bit data scaled to [0, 1], dequantized.
+        return 1.0 if self.likelihood == "bernoulli" else 256.0
+
+    def _nll_report(self, options):
+        return {"num_samples": int(options.get("num_samples", DEFAULT_NUM_SAMPLES)),
+                "likelihood": self.likelihood}
 
     def get_config(self):
         return {

@@ -1,0 +1,139 @@
+"""kerasgen.protocols: what each family claims, what evaluate offers from it, and no probes elsewhere."""
+
+import math
+import re
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import kerasgen
+from kerasgen import models, protocols
+
+SHAPE = (8, 8, 1)
+DENSE = {"image_shape": SHAPE, "latent_dim": 2, "architecture": "dense", "hidden_dims": (8,)}
+GAN = {"data_shape": SHAPE, "latent_dim": 2, "hidden_dims": (8,)}
+
+
+def vqvae(with_prior):
+    prior = None
+    if with_prior:  # what fit_prior builds, untrained: a categorical model of the 4 x 4 code grid
+        prior = keras.saving.serialize_keras_object(models.PixelCNN(
+            image_shape=(4, 4, 1), distribution="categorical", num_levels=8, input_encoding="one_hot",
+            filters=4, num_blocks=1))
+    return models.VQVAE(image_shape=SHAPE, num_codes=8, code_dim=4, filters=(4,), prior=prior)
+
+
+ALL = ("nll", "reconstruction", "sample_quality", "ood", "probe")
+LATENT = ("reconstruction", "probe")
+AUTOREGRESSIVE = ("nll", "sample_quality", "ood")
+
+# name: (factory, protocols it keeps, available_metrics)
+FAMILIES = {
+    "autoencoder": (lambda: models.Autoencoder(**DENSE), {"encoder", "reconstructor"}, LATENT),
+    "denoising_autoencoder": (lambda: models.DenoisingAutoencoder(**DENSE), {"encoder", "reconstructor"}, LATENT),
+    "vae": (lambda: models.VAE(**DENSE), {"density", "sampler", "encoder", "reconstructor"}, ALL),
+    "conditional_vae": (lambda: models.ConditionalVAE(num_classes=3, **DENSE),
+                        {"density", "sampler", "encoder", "reconstructor", "conditional"}, ALL),
+    "gan": (lambda: models.GAN(**GAN), {"sampler"}, ("sample_quality",)),
+    "dcgan": (lambda: models.DCGAN(latent_dim=2, base_filters=4), {"sampler"}, ("sample_quality",)),
+    "wgan_gp": (lambda: models.WGANGP(**GAN), {"sampler"}, ("sample_quality",)),
+    "conditional_gan": (lambda: models.ConditionalGAN(num_classes=3, **GAN), {"sampler", "conditional"},
+                        ("sample_quality",)),
+    "pixelcnn": (lambda: models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1), {"density", "sampler"},
+                 AUTOREGRESSIVE),
+    "gated_pixelcnn": (lambda: models.GatedPixelCNN(image_shape=SHAPE, filters=4, num_layers=1, num_classes=3),
+                       {"density", "sampler", "conditional"}, AUTOREGRESSIVE),
+    "pixelrnn": (lambda: models.PixelRNN(image_shape=SHAPE, units=4, num_layers=1), {"density", "sampler"},
+                 AUTOREGRESSIVE),
+    "vqvae": (lambda: vqvae(with_prior=False), {"encoder", "reconstructor"}, LATENT),
+    "vqvae_with_prior": (lambda: vqvae(with_prior=True), {"encoder", "reconstructor", "sampler"},
+                         ("reconstruction", "sample_quality", "probe")),
+    "classifier": (lambda: models.Classifier(image_shape=SHAPE, num_classes=3, filters=(4,), feature_dim=4),
+                   set(), ()),
+}
+
+
+def claims(model):
+    asked = {"density": protocols.is_density_model, "sampler": protocols.can_sample,
+             "encoder": protocols.is_encoder, "reconstructor": protocols.can_reconstruct,
+             "conditional": protocols.is_conditional}
+    return {name for name, ask in asked.items() if ask(model)}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_each_family_claims_its_protocols_and_evaluate_offers_what_follows(family):
+    factory, expected, metrics = FAMILIES[family]
+    model = factory()
+    assert claims(model) == expected
+    assert kerasgen.available_metrics(model) == metrics
+    if "density" in expected:
+        # Autoregressive models have the exact log p(x); a VAE's log_prob is the IWAE bound.
+        assert model.log_prob_is_exact == (family not in ("vae", "conditional_vae"))
+        assert model.log_prob_bound == (None if model.log_prob_is_exact else "IWAE")
+
+
+def test_a_vqvae_samples_once_it_has_a_prior_and_says_why_not_before():
+    model = vqvae(with_prior=False)
+    assert protocols.is_sampler(model) and not protocols.can_sample(model)
+    assert protocols.why_cannot_sample(model) == "VQVAE has no prior yet"
+    assert protocols.why_cannot_sample(models.Autoencoder(**DENSE)) == "Autoencoder has none"
+    # SampleGrid refuses it before the first epoch, not after it.
+    grid = kerasgen.callbacks.SampleGrid("unused_{epoch}.png")
+    grid.set_model(model)
+    with pytest.raises(TypeError, match=r"Sampler\); VQVAE has no prior yet"):
+        grid.on_train_begin()
+
+
+def test_value_range_is_the_models_or_unit():
+    assert protocols.value_range(models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1)) == (0.0, 1.0)
+    assert protocols.value_range(models.GAN(**GAN)) == (-1.0, 1.0)
+    gaussian = models.VAE(likelihood="gaussian", **DENSE)
+    assert gaussian.input_value_range() is None and protocols.value_range(gaussian) == (0.0, 1.0)
+
+
+def test_evaluate_nll_is_one_implementation_on_log_prob():
+    assert models.VAE.evaluate_nll is protocols.DensityModel.evaluate_nll
+    assert models.PixelCNN.evaluate_nll is protocols.DensityModel.evaluate_nll
+    x = (np.random.default_rng(0).random((6,) + SHAPE) < 0.5).astype("float32")
+    pixelcnn = models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1, seed=0)
+    log_p = pixelcnn.log_prob(x)
+    assert log_p.shape == (6,) and log_p.dtype == np.float64
+    report = pixelcnn.evaluate_nll(x)
+    assert set(report) == {"nll_nats", "nll_nats_stderr", "bits_per_dim", "num_images", "distribution"}
+    assert report["nll_nats"] == pytest.approx(-log_p.mean(), rel=1e-9)
+    assert report["nll_nats_stderr"] == pytest.approx(log_p.std(ddof=1) / math.sqrt(6), rel=1e-9)
+    assert report["bits_per_dim"] == pytest.approx(-log_p.mean() / (64 * math.log(2)), rel=1e-9)
+    vae = models.VAE(likelihood="gaussian", seed=0, **DENSE)
+    bound = vae.log_prob(x, num_samples=3, seed=1)
+    report = vae.evaluate_nll(x, num_samples=3, seed=1)
+    assert set(report) == {"nll_nats", "nll_nats_stderr", "bits_per_dim", "num_samples", "num_images",
+                           "likelihood"}
+    assert report["num_samples"] == 3 and report["num_images"] == 6 and report["likelihood"] == "gaussian"
+    assert report["nll_nats"] == pytest.approx(-bound.mean(), rel=1e-9)
+    # A Gaussian decoder on [0, 1] data: bits/dim of 8-bit values, data_scale 256.
+    assert report["bits_per_dim"] == pytest.approx((-bound.mean() + 64 * math.log(256)) / (64 * math.log(2)))
+
+
+PROBE = re.compile(r"\b(?:hasattr|getattr)\(\s*(?:self\.)?model\b")
+
+
+def test_no_capability_probes_outside_protocols():
+    root = Path(kerasgen.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative == "protocols.py" or relative.startswith("backend/"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if PROBE.search(line):
+                found.append(f"kerasgen/{relative}:{number}: {line.strip()}")
+    assert not found, "ask kerasgen.protocols instead of probing a model:\n" + "\n".join(found)
+    assert PROBE.search('if hasattr(model, "log_prob"):') and PROBE.search("getattr(self.model, 'sample', None)")
+
+
+def test_protocols_sit_below_the_models():
+    source = (Path(kerasgen.__file__).parent / "protocols.py").read_text(encoding="utf-8")
+    imported = re.findall(r"^\s*(?:from|import)\s+(kerasgen[\w.]*)", source, flags=re.M)
+    assert imported and all(name == "kerasgen.losses" for name in imported)

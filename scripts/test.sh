@@ -21,6 +21,11 @@ jax_cache=""
 if [ -z "${JAX_COMPILATION_CACHE_DIR:-}" ]; then
   jax_cache=$(mktemp -d); trap 'rm -rf "$jax_cache"' EXIT
 fi
+# tests/test_portability.py loads models saved under the other backends by a
+# fresh process; what one backend's run saved, a later run reuses (this run only).
+portability_dir=$(mktemp -d)
+trap 'rm -rf "$jax_cache" "$portability_dir"' EXIT
+export KERASGEN_PORTABILITY_DIR="$portability_dir"
 for backend in $backends; do
   echo "=== tests under KERAS_BACKEND=$backend ($shards shards)"
   start=$(date +%s)

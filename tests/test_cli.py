@@ -152,7 +152,7 @@ def test_python_dash_m_kerasgen_prints_no_tensorflow_start_up_lines(python_dash_
     assert not TF_LOG_LINE.search(python_dash_m_list.stderr), python_dash_m_list.stderr
 
 
-def test_the_kerasgen_command_prints_no_tensorflow_start_up_lines_and_a_plain_import_keeps_them():
+def test_the_kerasgen_command_prints_no_tensorflow_start_up_lines():
     command = os.path.join(os.path.dirname(sys.executable), "kerasgen")
     if not os.path.exists(command):
         pytest.skip("the kerasgen console script is not installed beside this Python")
@@ -161,10 +161,22 @@ def test_the_kerasgen_command_prints_no_tensorflow_start_up_lines_and_a_plain_im
                           timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert not TF_LOG_LINE.search(done.stderr), done.stderr
-    # A user's own `import kerasgen` leaves TensorFlow's start-up as it is.
-    script = "import sys, kerasgen; print('kerasgen.cli' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr[-2000:]
+
+
+def test_only_the_command_quiets_tensorflow(monkeypatch):
+    # What kerasgen/__init__.py asks as it is imported, before it loads TensorFlow.
+    import kerasgen
+
+    for argv, orig_argv, expected in [
+        (["-m"], ["python", "-m", "kerasgen", "list"], True),     # python -m kerasgen
+        (["/venv/bin/kerasgen", "list"], ["python", "/venv/bin/kerasgen", "list"], True),
+        (["-m"], ["python", "-m", "pytest", "tests"], False),     # another module imports kerasgen
+        (["train.py"], ["python", "train.py"], False),            # a user's script
+        (["-c"], ["python", "-c", "import kerasgen"], False),
+    ]:
+        monkeypatch.setattr(sys, "argv", argv)
+        monkeypatch.setattr(sys, "orig_argv", orig_argv)
+        assert kerasgen._started_as_command() is expected, argv
 
 
 def test_quiet_startup_loads_tensorflow_without_its_start_up_lines():

@@ -158,7 +158,7 @@ def test_gated_pixelcnn_example_writes_samples_completions_and_exact_nll(tmp_pat
 def test_autoencoder_example_compares_the_two_models(tmp_path):
     example = load_example("autoencoder_fashion_mnist")
     out = tmp_path / "run"
-    metrics = example.main(["--out", str(out), "--epochs", "2", "--train-images", "4096", "--batch-size", "64",
+    metrics = example.main(["--out", str(out), "--epochs", "1", "--train-images", "4096", "--batch-size", "64",
                             "--test-images", "200", "--latent-dim", "8", "--verbose", "0"])
     assert json.loads((out / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
     for name in ("autoencoder", "denoising_autoencoder"):

@@ -1,8 +1,10 @@
 """Weights and .keras files saved under the other two backends load here with equal outputs."""
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -14,6 +16,27 @@ sys.path.insert(0, os.path.dirname(__file__))
 import portability  # noqa: E402
 
 OTHERS = [b for b in ("tensorflow", "jax", "torch") if b != BACKEND]
+# scripts/test.sh runs the suite once per backend and shares this folder
+# between the runs (for that run only): what one run had saved under a
+# backend, from the same tree, a later run loads instead of saving it again.
+SHARED = os.environ.get("KERASGEN_PORTABILITY_DIR")
+
+
+def saved_under(backend, tmp_path):
+    """A folder of every family saved by a fresh process under `backend` (tests/portability.py)."""
+    if SHARED and os.path.isfile(os.path.join(SHARED, backend, "complete")):
+        return Path(SHARED, backend)
+    folder = tmp_path / f"saved_under_{backend}"
+    folder.mkdir()
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("KERASGEN_TEST_SHARD", None)
+    done = subprocess.run([sys.executable, portability.__file__, str(folder)], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"under {backend}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    if SHARED:
+        shutil.copytree(folder, Path(SHARED, backend), dirs_exist_ok=True)
+        Path(SHARED, backend, "complete").write_text("saved by tests/portability.py\n")
+    return folder
 
 
 def test_every_family_saved_under_another_backend_loads_with_equal_outputs(tmp_path):
@@ -21,13 +44,7 @@ def test_every_family_saved_under_another_backend_loads_with_equal_outputs(tmp_p
     # one test keeps them in one shard of scripts/test.sh.
     failures = []
     for backend in OTHERS:
-        folder = tmp_path / f"saved_under_{backend}"
-        folder.mkdir()
-        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        env.pop("KERASGEN_TEST_SHARD", None)
-        done = subprocess.run([sys.executable, portability.__file__, str(folder)], env=env,
-                              capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, f"under {backend}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        folder = saved_under(backend, tmp_path)
         for family in portability.families():
             expected = np.load(folder / family / "outputs.npz")
             loaded = {"preset": from_preset(folder / family / "preset"),

@@ -94,7 +94,10 @@ def _train_argv(family, out):
 
 
 @needs_fashion
-@pytest.mark.parametrize("family", ["vae", "dcgan"])
+# A VAE only: a GAN's two optimizers resuming exactly is checked through
+# Keras' BackupAndRestore above; this one checks what `kerasgen train` adds
+# (run.json, the trimmed log, grids, the preset), the same for every family.
+@pytest.mark.parametrize("family", ["vae"])
 def test_kerasgen_train_resumes_after_a_kill(tmp_path, family):
     import kerasgen
     from kerasgen.cli import main

@@ -5,52 +5,8 @@ import numpy as np
 import keras
 from keras import ops
 
-from kerasgen.layers.masked_conv import MaskedConv2D
+from kerasgen.layers import MaskedConv2D, VerticalStackConv
 from kerasgen.models.autoregressive.base import AutoregressiveModel
-
-
-@keras.saving.register_keras_serializable(package="kerasgen")
-class VerticalStackConv(keras.layers.Layer):
-    """The vertical stack's convolution: a (k // 2 + 1) x k kernel over rows above.
-
-    With `strict=True` (the first layer) the output at row i reads rows
-    i - k//2 - 1 .. i - 1 of the input; otherwise rows i - k//2 .. i of an
-    input that itself holds only rows above. Either way the vertical stack
-    at row i depends on the image above row i only, at any column within
-    reach, which is what fills PixelCNN's blind spot.
-    """
-
-    def __init__(self, filters, kernel_size, strict, **kwargs):
-        super().__init__(**kwargs)
-        self.filters = int(filters)
-        self.kernel_size = int(kernel_size)
-        self.strict = bool(strict)
-        self.rows = self.kernel_size // 2 + 1
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(
-            name="kernel", shape=(self.rows, self.kernel_size, int(input_shape[-1]), self.filters),
-            initializer="glorot_uniform",
-        )
-        self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer="zeros")
-
-    def pad_rows(self):
-        """Zero rows above the input (the strict layer has one more)."""
-        return self.rows if self.strict else self.rows - 1
-
-    def conv_valid(self, padded):
-        y = ops.conv(padded, ops.cast(self.kernel, padded.dtype), padding="valid")
-        return y + ops.cast(self.bias, y.dtype)
-
-    def call(self, inputs):
-        height = ops.shape(inputs)[1]
-        p = self.kernel_size // 2
-        padded = ops.pad(inputs, ((0, 0), (self.pad_rows(), 0), (p, p), (0, 0)))
-        return self.conv_valid(padded)[:, :height]
-
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strict": self.strict}
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

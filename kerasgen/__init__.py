@@ -1,6 +1,6 @@
 """kerasgen: classic deep generative models for Keras 3, under TensorFlow, JAX and PyTorch."""
 
-__version__ = "0.1.0.dev0"
+from kerasgen.version import __version__
 
 import os as _os
 import sys as _sys

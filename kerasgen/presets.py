@@ -33,7 +33,8 @@ import warnings
 
 import keras
 
-from kerasgen.saving import check_weights_finite
+from kerasgen.saving import attach_preset_registry, check_weights_finite
+from kerasgen.version import __version__
 
 # kerasgen/zoo is a link to the repository's top-level zoo/, so the presets
 # ship inside the package (pyproject.toml's package-data) and are found the
@@ -221,11 +222,9 @@ def load_preset(name_or_path, load_weights=True):
 
 def trained_with(seconds):
     """Metadata "trained_with": this backend and its version, keras, kerasgen, python, today, `seconds`."""
-    import kerasgen
-
     backend = keras.backend.backend()
     return {"backend": backend, "backend_version": importlib.import_module(backend).__version__,
-            "keras": keras.__version__, "kerasgen": kerasgen.__version__, "python": platform.python_version(),
+            "keras": keras.__version__, "kerasgen": __version__, "python": platform.python_version(),
             "date": datetime.date.today().isoformat(), "seconds": round(seconds, 1)}
 
 
@@ -412,43 +411,31 @@ def from_preset(name_or_path, load_weights=True, compile=True):
     return _load_for_use(name_or_path, load_weights, compile, "from_preset")
 
 
-class _ClassProperty:
-    def __init__(self, getter):
-        self.getter = getter
+def _presets_of(cls):
+    """Names of the built-in presets that hold a `cls` (or a subclass): `cls.presets`."""
+    names = []
+    for name in _built_presets():
+        model_cls = keras.saving.get_registered_object(preset_class_name(name))
+        if isinstance(model_cls, type) and issubclass(model_cls, cls):
+            names.append(name)
+    return names
 
-    def __get__(self, instance, owner):
-        return self.getter(owner)
+
+def _class_from_preset(cls, name_or_path, load_weights=True, compile=True):
+    """`cls.from_preset(...)`: loads a preset that holds a `cls`, or says which presets do."""
+    held = preset_class_name(name_or_path)
+    model_cls = keras.saving.get_registered_object(held)
+    if not (isinstance(model_cls, type) and issubclass(model_cls, cls)):
+        raise ValueError(
+            f"{cls.__name__}.from_preset: preset {os.fspath(name_or_path)!r} holds a {held}, not a "
+            f"{cls.__name__}; presets for {cls.__name__}: {_presets_of(cls)}. Use kerasgen.from_preset "
+            "to load any preset."
+        )
+    return _load_for_use(name_or_path, load_weights, compile, f"{cls.__name__}.from_preset")
 
 
-class PresetMixin:
-    """`Cls.presets`, `Cls.from_preset(...)` and `model.save_to_preset(path)` for kerasgen models."""
-
-    @_ClassProperty
-    def presets(cls):  # noqa: N805  (a class property)
-        """Names of the built-in presets that hold a `cls` (or a subclass)."""
-        names = []
-        for name in _built_presets():
-            model_cls = keras.saving.get_registered_object(preset_class_name(name))
-            if isinstance(model_cls, type) and issubclass(model_cls, cls):
-                names.append(name)
-        return names
-
-    @classmethod
-    def from_preset(cls, name_or_path, load_weights=True, compile=True):
-        """Loads a preset that holds a `cls`, compiled with its recipe's optimizers; see `kerasgen.from_preset`."""
-        held = preset_class_name(name_or_path)
-        model_cls = keras.saving.get_registered_object(held)
-        if not (isinstance(model_cls, type) and issubclass(model_cls, cls)):
-            raise ValueError(
-                f"{cls.__name__}.from_preset: preset {os.fspath(name_or_path)!r} holds a {held}, not a "
-                f"{cls.__name__}; presets for {cls.__name__}: {cls.presets}. Use kerasgen.from_preset "
-                "to load any preset."
-            )
-        return _load_for_use(name_or_path, load_weights, compile, f"{cls.__name__}.from_preset")
-
-    def save_to_preset(self, path, metadata=None, overwrite=False):
-        """Writes this model to a preset folder (config, weights, `metadata`); see `save_preset`."""
-        return save_preset(self, path, {} if metadata is None else metadata, overwrite=overwrite)
+# The methods of every model class (kerasgen.saving.PresetMixin) are these.
+attach_preset_registry(presets_of=_presets_of, from_preset=_class_from_preset, save_preset=save_preset)
 
 
 def main(argv=None):

@@ -1,8 +1,11 @@
-"""Loading saved models with checks: a damaged file is refused with an error that names it.
+"""Loading saved models with checks, and the preset methods every kerasgen model class has.
 
 `keras.saving.load_model` reports a truncated `.keras` file as "File not
 found" and loads NaN weights without a word; `load_model` here checks the
 archive first and the weights after.
+
+`PresetMixin` gives a model class `Cls.presets`, `Cls.from_preset(...)` and
+`model.save_to_preset(path)`; `kerasgen.presets` supplies what they do.
 """
 
 import os
@@ -109,3 +112,72 @@ def load_model(path, **kwargs):
         ) from err
     check_weights_finite(model, path)
     return model
+
+
+# -- preset methods -------------------------------------------------------------
+#
+# The preset registry, kerasgen.presets, sits above the models: it compiles a
+# loaded model the way its family trains, so it imports them, and the model
+# classes may not import it back. It hands its functions to PresetMixin with
+# attach_preset_registry when it is imported, which `import kerasgen` (and so
+# any `import kerasgen.<module>`) does before a model class can be used.
+
+_PRESET_REGISTRY = {}
+
+
+def attach_preset_registry(presets_of, from_preset, save_preset):
+    """Sets what `PresetMixin`'s methods call; `kerasgen.presets` calls it once, on import.
+
+    Args:
+        presets_of: function `(cls) -> list of str`, the built-in presets
+            holding a `cls`.
+        from_preset: function `(cls, name_or_path, load_weights, compile) -> model`.
+        save_preset: function `(model, path, metadata, overwrite) -> path`.
+    """
+    _PRESET_REGISTRY.update(presets_of=presets_of, from_preset=from_preset, save_preset=save_preset)
+
+
+def _preset_function(name):
+    if name not in _PRESET_REGISTRY:
+        raise RuntimeError(
+            f"The preset registry is not loaded, so {name} is unavailable; it loads with kerasgen.presets, "
+            "which `import kerasgen` imports."
+        )
+    return _PRESET_REGISTRY[name]
+
+
+class _ClassProperty:
+    def __init__(self, getter):
+        self.getter = getter
+        self.__doc__ = getter.__doc__
+
+    def __get__(self, instance, owner):
+        return self.getter(owner)
+
+
+class PresetMixin:
+    """`Cls.presets`, `Cls.from_preset(...)` and `model.save_to_preset(path)` for kerasgen models.
+
+    The base of `kerasgen.training.GenerativeModel` and `kerasgen.models.Classifier`:
+
+    - `Cls.presets`: the built-in presets holding a `Cls` or a subclass;
+    - `Cls.from_preset(name_or_path, load_weights=True, compile=True)`: that
+      preset's model, refused with the list of `Cls.presets` if it holds
+      another class; see `kerasgen.from_preset`;
+    - `model.save_to_preset(path, metadata=None, overwrite=False)`: a preset
+      folder; see `kerasgen.presets.save_preset`.
+    """
+
+    @_ClassProperty
+    def presets(cls):  # noqa: N805  (a class property)
+        """Names of the built-in presets that hold a `cls` (or a subclass)."""
+        return _preset_function("presets_of")(cls)
+
+    @classmethod
+    def from_preset(cls, name_or_path, load_weights=True, compile=True):
+        """Loads a preset that holds a `cls`, compiled with its recipe's optimizers; see `kerasgen.from_preset`."""
+        return _preset_function("from_preset")(cls, name_or_path, load_weights, compile)
+
+    def save_to_preset(self, path, metadata=None, overwrite=False):
+        """Writes this model to a preset folder (config, weights, `metadata`); see `kerasgen.presets.save_preset`."""
+        return _preset_function("save_preset")(self, path, {} if metadata is None else metadata, overwrite=overwrite)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from kerasgen.presets import PresetMixin
+from kerasgen.saving import PresetMixin
 from kerasgen.training.model import check_image_shape
 
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from kerasgen.backend import StepMixin
-from kerasgen.presets import PresetMixin
+from kerasgen.saving import PresetMixin
 from kerasgen.training import checks
 from kerasgen.training.callbacks import StopOnNonFiniteLoss
 from kerasgen.training.groups import OptimizationGroup

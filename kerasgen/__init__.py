@@ -23,9 +23,9 @@ if _started_as_command():
 
 from kerasgen import backend  # noqa: E402  (selects the backend module once)
 from kerasgen import callbacks, data, losses, metrics, training, utils  # noqa: E402
-from kerasgen import layers, models, presets  # noqa: E402
+from kerasgen import layers, models, presets, protocols  # noqa: E402
 from kerasgen.evaluation import available_metrics, evaluate  # noqa: E402
 from kerasgen.presets import from_preset, list_presets  # noqa: E402
 from kerasgen.saving import load_model  # noqa: E402
 
-__all__ = ["available_metrics", "evaluate", "from_preset", "list_presets", "backend", "callbacks", "data", "layers", "losses", "metrics", "models", "presets", "training", "utils"]
+__all__ = ["available_metrics", "evaluate", "from_preset", "list_presets", "backend", "callbacks", "data", "layers", "losses", "metrics", "models", "presets", "protocols", "training", "utils"]

@@ -217,8 +217,8 @@ def cmd_train(args, parser):
 
 
 def cmd_sample(args, parser):
-    import kerasgen
     from kerasgen import protocols
+    from kerasgen.presets import from_preset
     from kerasgen.utils import save_image_grid
 
     _positive(parser, args.num, "--num")
@@ -227,7 +227,7 @@ def cmd_sample(args, parser):
     if not args.out.lower().endswith(".png"):
         parser.error(f"--out must be a .png file; got {args.out!r}")
     _say(args, f"kerasgen sample: loading preset {args.preset}")
-    model = kerasgen.from_preset(args.preset, compile=False)
+    model = from_preset(args.preset, compile=False)
     if not protocols.can_sample(model):
         parser.error(f"{type(model).__name__} cannot sample")
     conditional = protocols.is_conditional(model)
@@ -255,9 +255,10 @@ def cmd_sample(args, parser):
 def cmd_evaluate(args, parser):
     import numpy as np
 
-    import kerasgen
     from kerasgen.data import load
-    from kerasgen.presets import load_metadata, preset_dir
+    from kerasgen.evaluation import evaluate
+    from kerasgen.models import Classifier
+    from kerasgen.presets import from_preset, load_metadata, preset_dir
     from kerasgen.recipes import prepare
 
     _check_dataset(parser, args.dataset)
@@ -269,11 +270,11 @@ def cmd_evaluate(args, parser):
         parser.error(f"--json {out!r} exists; choose another file or pass --overwrite")
     meta = load_metadata(folder)
     _say(args, f"kerasgen evaluate: loading preset {args.preset}")
-    model = kerasgen.from_preset(folder, compile=False)
+    model = from_preset(folder, compile=False)
     _say(args, f"kerasgen evaluate: loading the first {args.test_images} {args.dataset} test images")
     x, y = load(args.dataset, split="test", data_dir=args.data_dir)
     x, y = x[:args.test_images], y[:args.test_images]
-    if isinstance(model, kerasgen.models.Classifier):
+    if isinstance(model, Classifier):
         _say(args, f"kerasgen evaluate: test accuracy of the classifier on {len(x)} images")
         result = {"model": "Classifier", "num_examples": len(x), "test_accuracy": model.accuracy(x / 255.0, y)}
     else:
@@ -286,7 +287,7 @@ def cmd_evaluate(args, parser):
         # evaluate's stage lines and the models' bars go where Keras prints, stdout: sent to stderr here,
         # so that stdout holds the results alone.
         with contextlib.redirect_stdout(sys.stderr):
-            result = kerasgen.evaluate(model, prepare(x, fmt, seed=0), y, verbose=0 if args.quiet else 1, **kwargs)
+            result = evaluate(model, prepare(x, fmt, seed=0), y, verbose=0 if args.quiet else 1, **kwargs)
     print(f"{name} on the first {len(x)} {args.dataset} test images")
     for key, value in result.items():
         if isinstance(value, (float, np.floating)):

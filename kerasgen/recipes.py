@@ -150,10 +150,10 @@ def get_recipe(name_or_preset):
 
 
 def build_model(recipe):
-    import kerasgen
+    from kerasgen import models
 
     spec = recipe["model"]
-    cls = getattr(kerasgen.models, spec["class_name"], None)
+    cls = getattr(models, spec["class_name"], None)
     if cls is None:
         raise ValueError(f"recipe model class {spec['class_name']!r} is not in kerasgen.models.")
     config = dict(spec["config"])
@@ -174,15 +174,15 @@ def prepare(images, fmt, seed=0):
 
 def measure(model, recipe, which="headline", classifier="fashion_mnist_classifier", data_dir=None):
     """Runs the recipe's "headline" (or "check") evaluation on the first test images; returns `evaluate`'s dict."""
-    import kerasgen
     from kerasgen.data import load
+    from kerasgen.evaluation import evaluate
 
     head = recipe[which]
     x, y = load(recipe.get("dataset", "fashion_mnist"), split="test", data_dir=data_dir)
     n = head["test_images"]
     x_test = prepare(x[:n], recipe["data"]["format"], seed=0)
     kwargs = dict(head["evaluate"])
-    return kerasgen.evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
+    return evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
 
 
 def _grid_range(model):

@@ -236,7 +236,7 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         raise ValueError(f"evaluate: verbose must be 0 or 1; got {verbose!r}.")
     applicable = available_metrics(model)
     x, labels = _collect(data, labels, max_examples)
-    x = model._check_x(x, argument="data")
+    x = model.check_images(x, argument="data")
     if metrics == "auto":
         wanted = [m for m in applicable if m != "probe" or labels is not None]
     else:
@@ -268,7 +268,7 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         split = f"first {half} of data as reference/probe training set, last {len(x) - half} scored"
     else:
         ref_x, ref_y = _collect(train_data, None, None)
-        ref_x = model._check_x(ref_x, argument="train_data")
+        ref_x = model.check_images(ref_x, argument="train_data")
         eval_x, eval_y = x, labels
         split = "train_data as reference/probe training set, data scored"
 
@@ -353,7 +353,7 @@ def _ood(model, eval_x, eval_y, ref_x, ref_y, sets, seed, elbo_samples, say=lamb
     ref_scores = _scores(model, ref_x, ref_y, seed + 1, elbo_samples)
     out = {"ood_mean_log_prob/data": float(in_scores.mean()), "ood_more_likely_than_data": []}
     for i, (set_name, images) in enumerate(sets.items()):
-        images = model._check_x(np.asarray(images, "float32"), argument=f"ood_data[{set_name!r}]")
+        images = model.check_images(np.asarray(images, "float32"), argument=f"ood_data[{set_name!r}]")
         # A conditional model scores outliers under the labels of the data they replace.
         labels = None if eval_y is None else np.resize(eval_y, len(images))
         say(f"  scoring the outlier set {set_name!r} ({len(images)} images)")

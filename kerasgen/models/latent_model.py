@@ -125,7 +125,7 @@ class LatentImageModel(GenerativeModel, Encoder, Reconstructor, Conditional):
                 f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
                 f"class ids in [0, {self.num_classes}) (one, or N); got {_describe(x)}."
             )
-        images = self._check_x(x[0])
+        images = self.check_images(x[0])
         return [images, self._labels_for(x[1], len(images))]
 
     # -- NumPy-level methods ------------------------------------------------
@@ -141,7 +141,7 @@ class LatentImageModel(GenerativeModel, Encoder, Reconstructor, Conditional):
 
     def encode(self, x, labels=None, batch_size=256):
         """Latent codes (N, latent_dim) of images x (N, H, W, C); a VAE gives the posterior mean."""
-        x = self._check_x(x)
+        x = self.check_images(x)
         labels = self._labels_for(labels, len(x))
         return self._map_batches(
             lambda xb, yb: self._encode_tensor(ops.convert_to_tensor(xb), None if yb is None else self._one_hot(yb), False),

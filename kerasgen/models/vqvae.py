@@ -209,7 +209,7 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
 
     def encode(self, x, batch_size=256):
         """Code indices (N, h, w), int32, of images (N, H, W, C)."""
-        x = self._check_x(x)
+        x = self.check_images(x)
         batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
         out = []
         for start in range(0, len(x), batch_size):
@@ -219,7 +219,7 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
 
     def encode_features(self, x, batch_size=256):
         """The encoder's continuous outputs, flattened: (N, h * w * D), for linear probes."""
-        x = self._check_x(x)
+        x = self.check_images(x)
         batch_size = checks.check_integer(batch_size, "batch_size", type(self).__name__)
         out = [ops.convert_to_numpy(ops.cast(self.encoder(x[s:s + batch_size], training=False), "float32"))
                for s in range(0, len(x), batch_size)]

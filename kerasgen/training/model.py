@@ -308,8 +308,17 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
                                    argument=argument, owner=type(self).__name__)
 
-    def _check_x(self, x, argument="x"):
-        """Checks a NumPy batch of images against the model's shape, range and level rules."""
+    def check_images(self, x, argument="x"):
+        """A NumPy batch of images (N, H, W, C) checked against the model's rules; returns it as float32.
+
+        The check every method that takes images runs (`fit` on arrays,
+        `encode`, `log_prob`, `predict`, `kerasgen.evaluate`, ...): the shape
+        (`image_shape`), the value range (`input_value_range()`), whole levels
+        where the model takes levels (`input_integer_values()`), no NaN/Inf.
+        An error names `argument`, the model and the offending value. For a
+        `tf.data` pipeline, `kerasgen.data.check_images` applies the same
+        rules batch by batch.
+        """
         return checks.check_image_batch(
             x,
             image_shape=self.image_shape,
@@ -320,7 +329,7 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         )
 
     def _check_arrays(self, x, y, argument):
-        x = self._check_x(x, argument)
+        x = self.check_images(x, argument)
         if self.num_classes is not None:
             y = checks.check_labels(
                 y, num_classes=self.num_classes, num_examples=len(x),

@@ -78,7 +78,7 @@ class DenoisingAutoencoder(Autoencoder):
 
     def corrupt(self, x, seed=None):
         """Corrupts images x (N, H, W, C) as in training; returns a NumPy array."""
-        x = self._check_x(x)
+        x = self.check_images(x)
         rng = keras.random.SeedGenerator(seed) if seed is not None else self.seed_generator
         return ops.convert_to_numpy(self.corrupt_tensor(ops.convert_to_tensor(x), rng))
 

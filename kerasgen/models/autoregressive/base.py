@@ -210,7 +210,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
                 f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
                 f"class ids in [0, {self.num_classes}) (one, or N); got {what}."
             )
-        images = self._check_x(x[0])
+        images = self.check_images(x[0])
         return [images, self._labels_for(x[1], len(images))]
 
     def compute_losses(self, data, training=False):
@@ -246,7 +246,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         Returns:
             NumPy array (N,).
         """
-        x = self._check_x(x)
+        x = self.check_images(x)
         labels = self._labels_for(labels, len(x))
         inputs = x if labels is None else [x, labels]
         wrapper = self._helper("_log_prob_model", lambda: _LogProb(self))
@@ -317,7 +317,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
                              f"with values {np.unique(mask)[:5]}.")
         x_arr = np.asarray(x)
         if x_arr.ndim != 4 or tuple(x_arr.shape[1:]) != self.image_shape:
-            self._check_x(x_arr)  # raises the error that names the shape
+            self.check_images(x_arr)  # raises the error that names the shape
         n = len(x_arr)
         h, w, c = self.image_shape
         expected = {(h, w), (h, w, c), (n, h, w), (n, h, w, c)}
@@ -333,7 +333,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         if given.ndim == 3 or given.shape[-1] != c:
             given = given[..., None]
         given = np.ascontiguousarray(np.broadcast_to(given, x_arr.shape), dtype="float32")
-        x_known = self._check_x(np.where(given > 0, x_arr, 0))
+        x_known = self.check_images(np.where(given > 0, x_arr, 0))
         return self._fill(x_known, given, labels, seed, method, batch_size, verbose)
 
     def _fill(self, x, given, labels, seed, method, batch_size, verbose):

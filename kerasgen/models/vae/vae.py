@@ -226,7 +226,7 @@ class VAE(LatentImageModel, DensityModel, Sampler):
         checks.check_integer(num_samples, "num_samples", type(self).__name__)
         if batch_size is not None:
             checks.check_integer(batch_size, "batch_size", type(self).__name__)
-        x = self._check_x(x)
+        x = self.check_images(x)
         labels = self._labels_for(labels, len(x))
         rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)
         batch_size = batch_size or max(1, 8192 // num_samples)

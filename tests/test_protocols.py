@@ -137,3 +137,16 @@ def test_protocols_sit_below_the_models():
     source = (Path(kerasgen.__file__).parent / "protocols.py").read_text(encoding="utf-8")
     imported = re.findall(r"^\s*(?:from|import)\s+(kerasgen[\w.]*)", source, flags=re.M)
     assert imported and all(name == "kerasgen.losses" for name in imported)
+
+
+def test_num_classes_on_the_base_classes_survives_get_config():
+    # VAE(num_classes=K) and GAN(num_classes=K) are conditional models too; their
+    # config must say so, or from_config builds networks that lack the label input.
+    vae = models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", hidden_dims=(8,), num_classes=3)
+    gan = models.GAN(data_shape=(2,), latent_dim=2, hidden_dims=(8,), num_classes=3)
+    for model in (vae, gan):
+        again = type(model).from_config(model.get_config())
+        assert protocols.is_conditional(again) and again.num_classes == 3
+    with pytest.raises(ValueError, match=r"Autoencoder is not conditional: num_classes=3 is not supported"):
+        models.Autoencoder(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", hidden_dims=(8,),
+                           num_classes=3)

@@ -53,6 +53,11 @@ class Autoencoder(LatentImageModel):
         owner = type(self).__name__
         if loss not in RECONSTRUCTION_LOSSES:
             raise ValueError(f"{owner}: loss must be one of {RECONSTRUCTION_LOSSES}; got {loss!r}.")
+        if kwargs.get("num_classes") is not None:
+            raise ValueError(
+                f"{owner} is not conditional: num_classes={kwargs['num_classes']!r} is not supported "
+                "(a class-conditional model of images with an encoder is ConditionalVAE)."
+            )
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
         if encoder is None:

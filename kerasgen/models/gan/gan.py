@@ -478,6 +478,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
             "base_filters": self.base_filters,
             "hidden_dims": self.hidden_dims,
             "value_range": self.value_range,
+            "num_classes": self.num_classes,  # GAN(num_classes=K) is conditional too
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }

@@ -115,9 +115,6 @@ class ConditionalGAN(GAN):
         out = out.reshape((len(z), steps) + self.data_shape)
         return out[0] if single else out
 
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
-
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class WGANGP(GAN):

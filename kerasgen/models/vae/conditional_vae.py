@@ -51,6 +51,3 @@ class ConditionalVAE(VAE):
                 "or one per image."
             )
         return super().sample(n, labels=labels, seed=seed, mean=mean, batch_size=batch_size)
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}

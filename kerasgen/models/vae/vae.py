@@ -307,6 +307,7 @@ class VAE(LatentImageModel, DensityModel, Sampler):
             "architecture": self.architecture,
             "filters": self.filters,
             "hidden_dims": self.hidden_dims,
+            "num_classes": self.num_classes,  # VAE(num_classes=K) is conditional too
         }
 
 

@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same four
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same five
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -20,6 +20,11 @@ names and nothing else that the rest of the library may rely on:
   torch's default intra-op threads slow down several times over on a busy
   CPU; its version runs the loop on one thread and restores the setting.
   TensorFlow and JAX compile the loop as one program and set nothing.
+- `usable_after_failure(model)`: a context manager around `fit`, `evaluate`
+  and `predict` that leaves the model usable when the call raises (JAX puts
+  back the variable values its trainer detached; TensorFlow drops compiled
+  functions whose trace failed; PyTorch has nothing to do). The `StepMixin`
+  exported here wraps the three calls with it, for every backend at once.
 
 The module is chosen once, at import, from `keras.backend.backend()`.
 """
@@ -29,15 +34,36 @@ import keras
 _BACKEND = keras.backend.backend()
 
 if _BACKEND == "tensorflow":
-    from kerasgen.backend.tensorflow import StepMixin, input_gradient, sampling_threads, scan
+    from kerasgen.backend.tensorflow import StepMixin as _StepMixin
+    from kerasgen.backend.tensorflow import input_gradient, sampling_threads, scan, usable_after_failure
 elif _BACKEND == "jax":
-    from kerasgen.backend.jax import StepMixin, input_gradient, sampling_threads, scan
+    from kerasgen.backend.jax import StepMixin as _StepMixin
+    from kerasgen.backend.jax import input_gradient, sampling_threads, scan, usable_after_failure
 elif _BACKEND == "torch":
-    from kerasgen.backend.torch import StepMixin, input_gradient, sampling_threads, scan
+    from kerasgen.backend.torch import StepMixin as _StepMixin
+    from kerasgen.backend.torch import input_gradient, sampling_threads, scan, usable_after_failure
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "
         f"KERAS_BACKEND is {_BACKEND!r}."
     )
 
-__all__ = ["StepMixin", "input_gradient", "sampling_threads", "scan"]
+
+
+class StepMixin(_StepMixin):
+    """The backend's `train_step`/`test_step`; fit, evaluate and predict leave the model usable if they raise."""
+
+    def fit(self, *args, **kwargs):
+        with usable_after_failure(self):
+            return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        with usable_after_failure(self):
+            return super().evaluate(*args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        with usable_after_failure(self):
+            return super().predict(*args, **kwargs)
+
+
+__all__ = ["StepMixin", "input_gradient", "sampling_threads", "scan", "usable_after_failure"]

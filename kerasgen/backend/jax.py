@@ -55,18 +55,6 @@ class _Values:
 class StepMixin:
     """`train_step`/`test_step` of `GenerativeModel` under JAX."""
 
-    def fit(self, *args, **kwargs):
-        with _restored_on_failure(self):
-            return super().fit(*args, **kwargs)
-
-    def evaluate(self, *args, **kwargs):
-        with _restored_on_failure(self):
-            return super().evaluate(*args, **kwargs)
-
-    def predict(self, *args, **kwargs):
-        with _restored_on_failure(self):
-            return super().predict(*args, **kwargs)
-
     def _get_jax_state(self, *args, purge_model_variables=False, **kwargs):
         # Every detaching goes through here (fit, evaluate, predict): keep the
         # values until the call ends. JAX arrays are immutable, so holding them
@@ -153,8 +141,8 @@ _DETACHED = {}
 
 
 @contextlib.contextmanager
-def _restored_on_failure(model):
-    """Reattaches the values Keras' JAX trainer detached, if the call inside raises."""
+def usable_after_failure(model):
+    """Reattaches the values Keras' JAX trainer detached, if the fit/evaluate/predict inside raises."""
     outer = _DETACHED.get(id(model))  # a fit's, while it runs its validation
     _DETACHED[id(model)] = []
     try:

@@ -9,23 +9,6 @@ import keras
 class StepMixin:
     """`train_step`/`test_step` of `GenerativeModel` under TensorFlow."""
 
-    # A call that raises while its tf.function traces (a refused batch, say)
-    # leaves that function marked as called: tracing it again for the next
-    # call could not create the variables an unbuilt model still lacks
-    # ("Creating variables on a non-first call"). Dropping the compiled
-    # functions makes the next call trace afresh.
-    def fit(self, *args, **kwargs):
-        with _fresh_functions_on_failure(self):
-            return super().fit(*args, **kwargs)
-
-    def evaluate(self, *args, **kwargs):
-        with _fresh_functions_on_failure(self):
-            return super().evaluate(*args, **kwargs)
-
-    def predict(self, *args, **kwargs):
-        with _fresh_functions_on_failure(self):
-            return super().predict(*args, **kwargs)
-
     def train_step(self, data):
         logs = {}
         for group in self.optimization_groups():
@@ -43,7 +26,14 @@ class StepMixin:
 
 
 @contextlib.contextmanager
-def _fresh_functions_on_failure(model):
+def usable_after_failure(model):
+    """Drops the compiled functions if the fit/evaluate/predict inside raises.
+
+    A call that raises while its tf.function traces (a refused batch, say)
+    leaves that function marked as called: tracing it again for the next
+    call could not create the variables an unbuilt model still lacks
+    ("Creating variables on a non-first call"). The next call traces afresh.
+    """
     try:
         yield
     except BaseException:

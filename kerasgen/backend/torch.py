@@ -59,6 +59,11 @@ def _gradients(model, loss, variables):
         ) from error
 
 
+def usable_after_failure(model):
+    """Nothing to restore: PyTorch runs eagerly on the model's own variables."""
+    return contextlib.nullcontext()
+
+
 @contextlib.contextmanager
 def sampling_threads():
     """Runs the block on one intra-op thread (see the module docstring), then restores torch's setting."""

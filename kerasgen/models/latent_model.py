@@ -110,24 +110,6 @@ class LatentImageModel(GenerativeModel, Encoder, Reconstructor, Conditional):
         """
         return super().predict(self._check_predict_inputs(x), *args, **kwargs)
 
-    def _check_predict_inputs(self, x):
-        owner = type(self).__name__
-        pair = isinstance(x, (list, tuple)) and len(x) == 2 and np.ndim(x[0]) == 4
-        if self.num_classes is None:
-            if pair:
-                raise ValueError(
-                    f"{owner} is not conditional: predict takes images (N, H, W, C) alone; got a "
-                    f"{type(x).__name__} of an image batch and {_describe(x[1])}."
-                )
-            return self._checked_inputs(x, None, "x")[0]
-        if not pair:
-            raise ValueError(
-                f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
-                f"class ids in [0, {self.num_classes}) (one, or N); got {_describe(x)}."
-            )
-        images = self.check_images(x[0])
-        return [images, self._labels_for(x[1], len(images))]
-
     # -- NumPy-level methods ------------------------------------------------
 
     def _map_batches(self, fn, arrays, batch_size):
@@ -262,10 +244,3 @@ def build_networks(image_shape, encoder_dim, latent_dim, architecture, filters, 
 
 def check_latent_dim(latent_dim, owner):
     return checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
-
-
-def _describe(x):
-    """A few words on what a user passed, for errors."""
-    if isinstance(x, (list, tuple)):
-        return f"a {type(x).__name__} of {len(x)} items"
-    return f"an array of shape {tuple(np.shape(x))}" if checks.is_array_like(x) else repr(type(x).__name__)

@@ -199,6 +199,13 @@ def check_labels(y, *, num_classes, num_examples=None, argument="y", owner="mode
     return y.astype("int32")
 
 
+def describe(x):
+    """A few words on what a user passed, for errors."""
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)} items"
+    return f"an array of shape {tuple(np.shape(x))}" if is_array_like(x) else repr(type(x).__name__)
+
+
 def is_tf_dataset(x):
     return hasattr(x, "element_spec") and type(x).__module__.startswith("tensorflow")
 

@@ -308,6 +308,25 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return checks.check_labels(labels, num_classes=self.num_classes, num_examples=n,
                                    argument=argument, owner=type(self).__name__)
 
+    def _check_predict_inputs(self, x):
+        """`predict`'s inputs for a model of images: images, or [images, labels] when conditional."""
+        owner = type(self).__name__
+        pair = isinstance(x, (list, tuple)) and len(x) == 2 and np.ndim(x[0]) == 4
+        if self.num_classes is None:
+            if pair:
+                raise ValueError(
+                    f"{owner} is not conditional: predict takes images (N, H, W, C) alone; got a "
+                    f"{type(x).__name__} of an image batch and {checks.describe(x[1])}."
+                )
+            return self._checked_inputs(x, None, "x")[0]
+        if not pair:
+            raise ValueError(
+                f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
+                f"class ids in [0, {self.num_classes}) (one, or N); got {checks.describe(x)}."
+            )
+        images = self.check_images(x[0])
+        return [images, self._labels_for(x[1], len(images))]
+
     def check_images(self, x, argument="x"):
         """A NumPy batch of images (N, H, W, C) checked against the model's rules; returns it as float32.
 

@@ -194,25 +194,6 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         """
         return super().predict(self._check_predict_inputs(x), *args, **kwargs)
 
-    def _check_predict_inputs(self, x):
-        owner = type(self).__name__
-        pair = isinstance(x, (list, tuple)) and len(x) == 2 and np.ndim(x[0]) == 4
-        if self.num_classes is None:
-            if pair:
-                raise ValueError(
-                    f"{owner} is not conditional: predict takes images (N, H, W, C) alone; got a "
-                    f"{type(x).__name__} of an image batch and a second item."
-                )
-            return self._checked_inputs(x, None, "x")[0]
-        if not pair:
-            what = f"an array of shape {np.shape(x)}" if checks.is_array_like(x) else repr(type(x).__name__)
-            raise ValueError(
-                f"{owner} is conditional: predict takes [images, labels], images (N, H, W, C) and "
-                f"class ids in [0, {self.num_classes}) (one, or N); got {what}."
-            )
-        images = self.check_images(x[0])
-        return [images, self._labels_for(x[1], len(images))]
-
     def compute_losses(self, data, training=False):
         x, one_hot = self._unpack(data)
         weight = self._sample_weight(data)

@@ -301,7 +301,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
                 raise ValueError(
                     f"{owner} is conditional: predict takes [z, labels], latents (N, {self.latent_dim}) "
                     f"and class ids (one, or N) or class weights (N, {self.num_classes}); got "
-                    f"{_describe(x)}."
+                    f"{checks.describe(x)}."
                 )
             z, labels = x
         else:
@@ -496,9 +496,3 @@ def _check_data_shape(data_shape, owner):
             f"integers; got {data_shape!r}."
         )
     return tuple(int(d) for d in data_shape)
-
-
-def _describe(x):
-    if isinstance(x, (list, tuple)):
-        return f"a {type(x).__name__} of {len(x)} items"
-    return f"an array of shape {tuple(np.shape(x))}" if checks.is_array_like(x) else repr(type(x).__name__)

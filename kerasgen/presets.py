@@ -201,6 +201,10 @@ def load_preset(name_or_path, load_weights=True):
     config_path = os.path.join(folder, "config.json")
     verify_files(folder, DIGESTED if load_weights else ("config.json",), metadata)
     config = _read_config(folder)
+    old_format = metadata.get("dataset", {}).get("format") if isinstance(metadata.get("dataset"), dict) else None
+    if old_format is not None and isinstance(config["config"], dict) and "image_format" not in config["config"]:
+        # A preset made before models owned their ImageFormat: its metadata names the format.
+        config["config"]["image_format"] = old_format
     try:
         model = keras.saving.deserialize_keras_object(config)
     except Exception as err:  # a config from a newer version, or edited by hand

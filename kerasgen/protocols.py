@@ -75,8 +75,8 @@ class DensityModel:
             x: images (N, H, W, C) in the model's input format.
             labels: class ids (one, or N), for conditional models.
             data_scale: passed to `kerasgen.losses.bits_per_dim`; None for
-                the model's own (1 for discrete data; 256 for a Gaussian
-                decoder on 8-bit data scaled to [0, 1], dequantized).
+                the model's own, `model.image_format.bits_scale` (1 for whole
+                levels; 256 for a density on x / 255, 128 on x / 127.5 - 1).
             **options: passed to `log_prob` (`batch_size`, `verbose`; and
                 `num_samples`, `seed` for a bound).
 
@@ -105,7 +105,8 @@ class DensityModel:
         """Warns when x is not data whose log_prob is a likelihood; nothing by default."""
 
     def _nll_data_scale(self):
-        return 1.0
+        # The model's format says what its values are: 1 for whole levels, 256 for a density on x / 255, ...
+        return self.image_format.bits_scale
 
     def _nll_report(self, options):
         """Keys the model adds to evaluate_nll's dict, given log_prob's options."""
@@ -227,12 +228,9 @@ def is_conditional(model):
 
 
 def value_range(model):
-    """(low, high) floats of `model`'s images: its `input_value_range()`, or (0.0, 1.0) when that is None.
+    """(low, high) floats of `model`'s images: the value range of `model.image_format`.
 
-    Every kerasgen model states the range its inputs must lie in
-    (`kerasgen.training.GenerativeModel.input_value_range`); None means any
-    finite value (a Gaussian decoder), for which data scaled to [0, 1] is
-    the convention that grids, `kerasgen.evaluate` and sample quality use.
+    A model without an image format (a GAN of vectors) gets (0.0, 1.0).
     """
-    bounds = model.input_value_range()
-    return (0.0, 1.0) if bounds is None else (float(bounds[0]), float(bounds[1]))
+    fmt = model.image_format
+    return (0.0, 1.0) if fmt is None else fmt.value_range

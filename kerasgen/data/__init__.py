@@ -3,6 +3,9 @@
 - `load(name, split, data_dir)`: NumPy arrays from local IDX files (searched in
   `default_data_dirs(name)`, including ``$KERASGEN_DATA_DIR``), scikit-learn's
   ``digits``, or TensorFlow Datasets as a fallback.
+- `ImageFormat(scale, binarize, dequantize, levels)`: what a model's images
+  are; every model owns one (`model.image_format`), which converts 8-bit
+  pixels to its inputs and its outputs back to [0, 1].
 - `pipeline(source, ...)`: shuffled, batched, scaled / binarized / dequantized
   float32 batches as a `tf.data.Dataset`, usable by Keras under every backend.
 - `check_images(dataset, ...)`: fail loudly on NaN, out-of-range values, a
@@ -13,12 +16,14 @@
 """
 
 from kerasgen.data.checks import check_images, check_labels
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.data.pipelines import pipeline
 from kerasgen.data.sources import IDX_FOLDER_ENV, default_data_dirs, load
 from kerasgen.data.toy import gaussian_mixture_ring, ring_centers
 
 __all__ = [
     "IDX_FOLDER_ENV",
+    "ImageFormat",
     "check_images",
     "check_labels",
     "default_data_dirs",

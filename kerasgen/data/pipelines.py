@@ -7,14 +7,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.data.sources import load
 
-_SCALES = ("unit", "symmetric", None)
-_BINARIZE = (None, "dynamic", "static")
 _MAX_SHUFFLE_BUFFER = 60000
-# Dequantization noise is drawn on a grid of 2**-16, so that x + u is exact in
-# float32 for 0 <= x <= 255 and floor((x + u) / 256 * 256) gives back x.
-_NOISE_STEPS = 65536
 
 
 def _check_bool(value, argument):
@@ -33,32 +29,40 @@ def _check_positive_int(value, argument, allow_none=False):
     return int(value)
 
 
-def _check_options(scale, binarize, dequantize, seed):
-    if scale not in _SCALES:
-        raise ValueError(
-            f"scale must be one of 'unit', 'symmetric' or None; got {scale!r}"
-        )
-    if binarize not in _BINARIZE:
-        raise ValueError(
-            f"binarize must be one of None, 'dynamic' or 'static'; got {binarize!r}"
-        )
-    if binarize is not None and scale == "symmetric":
-        raise ValueError(
-            f"binarize={binarize!r} cannot be combined with scale='symmetric': binary "
-            "data is {0, 1}; pass scale='unit' (or None)"
-        )
-    if dequantize and binarize is not None:
-        raise ValueError(
-            f"dequantize=True cannot be combined with binarize={binarize!r}: "
-            "dequantization is for 256-level data, binarized data has 2 levels"
-        )
+def _check_seed(seed):
     if seed is not None and (
         isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral)
     ):
         raise ValueError(f"seed must be an integer or None; got {seed!r}")
 
 
-def _check_numpy_images(images, scale, binarize, dequantize):
+_UNSET = object()
+
+
+def _image_format(image_format, scale, binarize, dequantize):
+    """The pipeline's ImageFormat: `image_format`, or one made of scale/binarize/dequantize."""
+    given = {k: v for k, v in (("scale", scale), ("binarize", binarize), ("dequantize", dequantize))
+             if v is not _UNSET}
+    if image_format is not None:
+        if given:
+            raise ValueError(
+                f"pass image_format or {', '.join(given)}, not both: image_format={image_format!r} already "
+                "says how pixels become model inputs"
+            )
+        if isinstance(image_format, keras.Model):  # a kerasgen model: its own format
+            fmt = image_format.image_format
+            if fmt is None:
+                raise ValueError(f"image_format: {type(image_format).__name__} has no image format (it takes "
+                                 "vectors, not images)")
+            return fmt
+        return ImageFormat.get(image_format)
+    if "dequantize" in given:
+        given["dequantize"] = _check_bool(given["dequantize"], "dequantize")
+    given.setdefault("scale", "unit")
+    return ImageFormat(**given)
+
+
+def _check_numpy_images(images, fmt):
     """Checks a NumPy image array; returns it."""
     if images.ndim != 4:
         hint = " (add a channel axis with images[..., None])" if images.ndim == 3 else ""
@@ -71,7 +75,7 @@ def _check_numpy_images(images, scale, binarize, dequantize):
         )
     if images.dtype == np.uint8 or images.size == 0:
         return images
-    needs_bytes = scale is not None or binarize is not None or dequantize
+    needs_bytes = fmt != ImageFormat(scale=None)  # anything but the values as they are
     lo, hi = float(images.min()), float(images.max())
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError("source images contain NaN or Inf")
@@ -90,9 +94,9 @@ def _check_numpy_images(images, scale, binarize, dequantize):
     return images
 
 
-def _from_numpy(images, labels, take, scale, binarize, dequantize):
+def _from_numpy(images, labels, take, fmt):
     images = np.asarray(images)
-    images = _check_numpy_images(images, scale, binarize, dequantize)
+    images = _check_numpy_images(images, fmt)
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
@@ -213,37 +217,8 @@ def _from_py_dataset(py_ds, take):
     return ds, has_labels, size
 
 
-def _make_transform(scale, binarize, dequantize):
-    """Returns f(images, seed) -> float32 images, for a batch of 0..255 images."""
-
-    def transform(x, seed):
-        x = tf.cast(x, tf.float32)
-        if binarize == "static":
-            return tf.cast(x / 255.0 > 0.5, tf.float32)
-        if binarize == "dynamic":
-            u = tf.random.stateless_uniform(tf.shape(x), seed=seed, dtype=tf.float32)
-            return tf.cast(u < x / 255.0, tf.float32)
-        if dequantize:
-            steps = tf.random.stateless_uniform(
-                tf.shape(x), seed=seed, minval=0, maxval=_NOISE_STEPS, dtype=tf.int32
-            )
-            x = x + tf.cast(steps, tf.float32) / _NOISE_STEPS
-            if scale == "unit":
-                return x / 256.0
-            if scale == "symmetric":
-                return x / 128.0 - 1.0
-            return x
-        if scale == "unit":
-            return x / 255.0
-        if scale == "symmetric":
-            return x / 127.5 - 1.0
-        return x
-
-    return transform
-
-
-def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit",
-             binarize=None, dequantize=False, labels=False, seed=None, data_dir=None,
+def pipeline(source, *, split="train", batch_size=128, shuffle=True, image_format=None, scale=_UNSET,
+             binarize=_UNSET, dequantize=_UNSET, labels=False, seed=None, data_dir=None,
              drop_remainder=False, take=None, first_epoch=None):
     """Builds a tf.data pipeline of shuffled, scaled (and optionally noised) batches.
 
@@ -262,6 +237,12 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
         split: Split to load when `source` is a name.
         batch_size: Examples per batch.
         shuffle: Whether to shuffle the examples (differently each epoch).
+        image_format: How pixels become model inputs: a `kerasgen.data.ImageFormat`
+            (its config dict or name), or a kerasgen model, whose own
+            `model.image_format` is used, e.g. ``pipeline("fashion_mnist",
+            image_format=vae)``. None: the format of `scale`, `binarize` and
+            `dequantize`, the `ImageFormat` arguments (default ``"unit"``), which
+            may not be passed with it.
         scale: ``"unit"`` (x/255, in [0, 1]), ``"symmetric"`` (x/127.5 - 1, in
             [-1, 1]) or None (raw 0..255 floats).
         binarize: None; ``"dynamic"`` (Bernoulli samples with p = x/255, fresh each
@@ -301,10 +282,10 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
     batch_size = _check_positive_int(batch_size, "batch_size")
     take = _check_positive_int(take, "take", allow_none=True)
     shuffle = _check_bool(shuffle, "shuffle")
-    dequantize = _check_bool(dequantize, "dequantize")
     labels = _check_bool(labels, "labels")
     drop_remainder = _check_bool(drop_remainder, "drop_remainder")
-    _check_options(scale, binarize, dequantize, seed)
+    fmt = _image_format(image_format, scale, binarize, dequantize)
+    _check_seed(seed)
     if first_epoch is not None:
         if (isinstance(first_epoch, (bool, np.bool_)) or not isinstance(first_epoch, numbers.Integral)
                 or first_epoch < 0):
@@ -329,17 +310,17 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
     if isinstance(source, str):
         images, label_array = load(source, split=split, data_dir=data_dir)
         ds, has_labels, size = _from_numpy(
-            images, label_array, take, scale, binarize, dequantize
+            images, label_array, take, fmt
         )
     elif isinstance(source, np.ndarray):
-        ds, has_labels, size = _from_numpy(source, None, take, scale, binarize, dequantize)
+        ds, has_labels, size = _from_numpy(source, None, take, fmt)
     elif isinstance(source, tuple):
         if len(source) != 2:
             raise ValueError(
                 f"source tuple must be (images, labels); got a tuple of length {len(source)}"
             )
         ds, has_labels, size = _from_numpy(
-            source[0], source[1], take, scale, binarize, dequantize
+            source[0], source[1], take, fmt
         )
     elif isinstance(source, tf.data.Dataset):
         ds, has_labels, size = _from_tf_dataset(source, take)
@@ -360,8 +341,7 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, scale="unit
         ds = ds.map(lambda x, y: x)
 
     buffer = _MAX_SHUFFLE_BUFFER if size is None else max(1, min(size, _MAX_SHUFFLE_BUFFER))
-    transform = _make_transform(scale, binarize, dequantize)
-    random = binarize == "dynamic" or dequantize
+    transform, random = fmt.transform, fmt.random
     if first_epoch is not None:
         if size is None:
             raise ValueError(

@@ -4,7 +4,9 @@ import keras
 import numpy as np
 from keras import layers
 
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.saving import PresetMixin
+from kerasgen.utils.untracked import untracked_helper
 from kerasgen.training.model import check_image_shape
 
 
@@ -40,6 +42,9 @@ class Classifier(PresetMixin, keras.Model):
     clf.features(x).shape  # (64, 16)
     ```
     """
+
+    # It takes x / 255, in [0, 1]: what every model's ImageFormat.to_unit gives.
+    image_format = ImageFormat(scale="unit")
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, filters=(32, 64), feature_dim=128,
                  dropout=0.3, **kwargs):
@@ -104,11 +109,12 @@ class Classifier(PresetMixin, keras.Model):
     def features(self, x, batch_size=256):
         """Feature-layer activations of images in [0, 1]: array (N, feature_dim)."""
         x = self._check(x)
-        if getattr(self, "_feature_model", None) is None:
+        def build():
             inputs = keras.Input(self.image_shape)
-            # Not tracked as a sub-layer: it shares this model's weights.
-            object.__setattr__(self, "_feature_model", keras.Model(inputs, self.embed(inputs)))
-        return np.asarray(self._feature_model.predict(x, batch_size=batch_size, verbose=0))
+            return keras.Model(inputs, self.embed(inputs))  # shares this model's weights
+
+        feature_model = untracked_helper(self, "_feature_model", build)
+        return np.asarray(feature_model.predict(x, batch_size=batch_size, verbose=0))
 
     def probabilities(self, x, batch_size=256):
         """Class probabilities of images in [0, 1]: array (N, num_classes)."""

@@ -9,6 +9,7 @@ import keras
 from keras import layers, ops
 
 from kerasgen import losses
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.layers.vector_quantizer import VectorQuantizer
 from kerasgen.models.networks import image_output_dtype
 from kerasgen.protocols import Encoder, Reconstructor, Sampler
@@ -142,6 +143,7 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
             raise ValueError(f"{owner}: the decoder must output images of shape {image_shape}; got "
                              f"{decoder.output_shape}.")
         self.grid_shape = grid
+        self._check_image_format()
         self.prior = None
         if prior is not None:
             self.prior = keras.saving.deserialize_keras_object(copy.deepcopy(prior))
@@ -159,6 +161,9 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
 
     def input_value_range(self):
         return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    def default_image_format(self):
+        return ImageFormat(binarize="dynamic") if self.likelihood == "bernoulli" else ImageFormat(scale="unit")
 
     # -- the model ------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from kerasgen.backend import StepMixin
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.saving import PresetMixin
 from kerasgen.training import checks
 from kerasgen.training.callbacks import StopOnNonFiniteLoss
@@ -54,6 +55,11 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     Args:
         image_shape: tuple (H, W, C) of the images the model takes, or None.
+        image_format: `kerasgen.data.ImageFormat` (its config dict or name)
+            saying how 8-bit pixels become the model's inputs and what its
+            images mean; saved in the config and read by `pipeline`,
+            `kerasgen.evaluate`, the NLL's bits per dimension, sample grids
+            and the CLI. None: the family's default (`default_image_format`).
         seed: int or None, seeds `self.seed_generator`, the source of every
             random draw in training and sampling.
         **kwargs: passed to `keras.Model` (`name`, `dtype`).
@@ -70,9 +76,12 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     # Config keys that hold serialized sub-networks (rebuilt by from_config).
     network_keys = ()
 
-    def __init__(self, image_shape=None, seed=None, **kwargs):
+    def __init__(self, image_shape=None, seed=None, image_format=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = None if image_shape is None else check_image_shape(image_shape, type(self).__name__)
+        # Checked against the family's constraints by _check_image_format, which
+        # each family calls once its own arguments are set.
+        self._image_format = ImageFormat.get(image_format)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
         self.evaluation_seed_generator = None
@@ -110,6 +119,35 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     def input_value_range(self):
         """(low, high) that input images must lie in, or None for any finite value."""
         return None
+
+    # -- the image format ---------------------------------------------------
+
+    @property
+    def image_format(self):
+        """The model's `kerasgen.data.ImageFormat`, or None for a model of vectors (a toy GAN)."""
+        return self._image_format if self._image_format is not None else self.default_image_format()
+
+    def default_image_format(self):
+        """The format used when none is given: x / 255 in [0, 1] for images; families refine it."""
+        return None if self.image_shape is None else ImageFormat(scale="unit")
+
+    def _check_image_format(self):
+        """Refuses a given format whose values the model cannot take (its range, its levels)."""
+        owner, fmt = type(self).__name__, self._image_format
+        if fmt is None:
+            return
+        if self.image_shape is None:
+            raise ValueError(f"{owner}: image_format applies to models of images; this one takes vectors "
+                             f"(got image_format={fmt!r}).")
+        bounds = self.input_value_range()
+        lo, hi = fmt.value_range
+        if bounds is not None and not bounds[0] <= lo < hi <= bounds[1]:
+            raise ValueError(f"{owner}: image_format={fmt!r} gives values in [{lo:g}, {hi:g}], but the model "
+                             f"takes values in [{bounds[0]:g}, {bounds[1]:g}].")
+        if self.input_integer_values() and (not fmt.discrete or bounds is not None and fmt.levels != bounds[1] + 1):
+            levels = "whole levels" if bounds is None else f"{int(bounds[1]) + 1} levels"
+            raise ValueError(f"{owner}: the model takes {levels}; image_format={fmt!r} gives "
+                             f"{'continuous values' if not fmt.discrete else f'{fmt.levels} levels'}.")
 
     def input_integer_values(self):
         """Whether input values must be whole numbers (discrete models)."""
@@ -473,7 +511,8 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             v.assign(store[f"{self._RANDOM_STATE_PREFIX}{i}"])
 
     def get_config(self):
-        return {"name": self.name, "seed": self.seed}
+        fmt = self.image_format
+        return {"name": self.name, "seed": self.seed, "image_format": None if fmt is None else fmt.get_config()}
 
     @classmethod
     def from_config(cls, config):

@@ -70,6 +70,7 @@ class Autoencoder(LatentImageModel):
         self.filters = None if filters is None else tuple(filters)
         self.hidden_dims = tuple(hidden_dims)
         super().__init__(image_shape, latent_dim, encoder, decoder, seed=seed, **kwargs)
+        self._check_image_format()
 
     def input_value_range(self):
         return (0.0, 1.0) if self.loss_kind == "bce" else None

@@ -8,11 +8,13 @@ import keras
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.backend import sampling_threads
 from kerasgen.models.autoregressive import distributions
 from kerasgen.protocols import Conditional, DensityModel, Sampler
 from kerasgen.training import checks
 from kerasgen.training.model import GenerativeModel, check_image_shape
+from kerasgen.utils.untracked import untracked_helper
 
 SAMPLING_METHODS = ("cached", "naive")
 INPUT_ENCODINGS = ("scaled", "one_hot")
@@ -99,6 +101,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         self.input_encoding = input_encoding
         channels = self.image_shape[-1]
         self.network_input_channels = channels * (self.num_levels if input_encoding == "one_hot" else 1)
+        self._check_image_format()
 
     # -- what subclasses define ----------------------------------------------
 
@@ -125,6 +128,10 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
 
     def input_integer_values(self):
         return True
+
+    def default_image_format(self):
+        # 2 levels: binarized images; K levels: floor(x * K / 256), the pixel itself for 256.
+        return ImageFormat(binarize="dynamic") if self.num_levels == 2 else ImageFormat(levels=self.num_levels)
 
     def encode_inputs(self, x):
         """Levels 0..K-1 (N, H, W, C) to the network's input (N, H, W, network_input_channels).
@@ -208,12 +215,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
     # -- likelihood -----------------------------------------------------------
 
     def _helper(self, key, factory):
-        helper = self.__dict__.get(key)
-        if helper is None:
-            helper = factory()
-            # Kept out of Keras' tracking: not a sub-layer, not saved.
-            object.__setattr__(self, key, helper)
-        return helper
+        return untracked_helper(self, key, factory)
 
     def log_prob(self, x, labels=None, batch_size=256, verbose=0):
         """Exact log p(x) per image, in nats: the sum of H * W * C conditional terms.

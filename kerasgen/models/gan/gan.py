@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.models.gan import networks
 from kerasgen.protocols import Conditional, Sampler
 from kerasgen.training import GenerativeModel, OptimizationGroup
@@ -51,8 +52,10 @@ class GAN(GenerativeModel, Sampler, Conditional):
         spectral_norm: bool, spectral normalization on every layer of the
             default discriminator (Miyato et al. 2018).
         hidden_dims: tuple of ints, the default MLPs' hidden layers.
-        value_range: (low, high) of the data, or None. Default: (-1, 1) for
-            images (the default generator ends in tanh), None for vectors.
+        image_format: `kerasgen.data.ImageFormat` of the images (it states
+            their value range). Default: ``ImageFormat(scale="symmetric")``,
+            in [-1, 1], as the default generators end in tanh; None for
+            vectors, which may take any finite value.
         generator, discriminator: optional `keras.Model`s replacing the
             defaults: z (N, latent_dim) -> samples (N, *data_shape); samples ->
             scores (N, 1).
@@ -86,8 +89,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
 
     def __init__(self, data_shape=(28, 28, 1), latent_dim=64, loss=None, discriminator_steps=1,
                  spectral_norm=False, architecture=None, base_filters=64, hidden_dims=(128, 128),
-                 value_range="auto", generator=None, discriminator=None, num_classes=None, seed=None,
-                 **kwargs):
+                 generator=None, discriminator=None, num_classes=None, seed=None, **kwargs):
         owner = type(self).__name__
         loss = loss or self.default_loss
         if loss not in self.allowed_losses:
@@ -101,8 +103,6 @@ class GAN(GenerativeModel, Sampler, Conditional):
         hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
         data_shape = _check_data_shape(data_shape, owner)
         is_image = len(data_shape) == 3
-        if not (value_range is None or isinstance(value_range, str) and value_range == "auto"):
-            value_range = checks.check_value_range(value_range, owner)
         super().__init__(image_shape=data_shape if is_image else None, seed=seed, **kwargs)
         if (generator is None) != (discriminator is None):
             raise ValueError(f"{owner}: pass both generator and discriminator, or neither.")
@@ -122,9 +122,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         if architecture == "dcgan" and generator is None:
             networks.check_dcgan_shape(data_shape, owner)
         self.architecture = architecture
-        if isinstance(value_range, str):  # "auto"
-            value_range = (-1.0, 1.0) if is_image else None
-        self.value_range = None if value_range is None else tuple(float(v) for v in value_range)
+        self._check_image_format()
         if generator is None:
             generator, discriminator = self.build_networks()
         self.generator = generator
@@ -185,7 +183,11 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return ops.reshape(ops.cast(self.discriminator(inputs, training=training), "float32"), (-1,))
 
     def input_value_range(self):
-        return self.value_range
+        fmt = self.image_format
+        return None if fmt is None else fmt.value_range
+
+    def default_image_format(self):
+        return None if self.image_shape is None else ImageFormat(scale="symmetric")
 
     # -- the objective ------------------------------------------------------
 
@@ -477,11 +479,26 @@ class GAN(GenerativeModel, Sampler, Conditional):
             "architecture": self.architecture,
             "base_filters": self.base_filters,
             "hidden_dims": self.hidden_dims,
-            "value_range": self.value_range,
             "num_classes": self.num_classes,  # GAN(num_classes=K) is conditional too
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }
+
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "value_range" in config:
+            # Saved before models owned an ImageFormat (the zoo's GAN presets).
+            value_range = config.pop("value_range")
+            known = {None: None, (-1.0, 1.0): ImageFormat(scale="symmetric"), (0.0, 1.0): ImageFormat(scale="unit")}
+            key = None if value_range is None else tuple(float(v) for v in value_range)
+            if key not in known:
+                raise ValueError(f"{cls.__name__}: a saved value_range of {value_range!r} has no ImageFormat; "
+                                 "give the config an image_format instead.")
+            if "image_format" not in config:
+                config["image_format"] = None if known[key] is None else known[key].get_config()
+        return super().from_config(config)
 
 
 def _check_data_shape(data_shape, owner):

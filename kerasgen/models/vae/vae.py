@@ -9,10 +9,12 @@ import keras
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.models.latent_model import LatentImageModel, build_networks, check_latent_dim
 from kerasgen.protocols import DensityModel, Sampler
 from kerasgen.training import checks
 from kerasgen.training.model import check_image_shape
+from kerasgen.utils.untracked import untracked_helper
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 # K, the importance samples of log_prob's bound, when not given.
@@ -123,12 +125,17 @@ class VAE(LatentImageModel, DensityModel, Sampler):
         self.training_steps = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="training_steps"
         )
+        self._check_image_format()
 
     def encoder_output_dim(self):
         return 2 * self.latent_dim
 
     def input_value_range(self):
         return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    def default_image_format(self):
+        # A Bernoulli decoder's log-probability is a likelihood of binary images.
+        return ImageFormat(binarize="dynamic") if self.likelihood == "bernoulli" else ImageFormat(scale="unit")
 
     # -- the model ----------------------------------------------------------
 
@@ -234,11 +241,7 @@ class VAE(LatentImageModel, DensityModel, Sampler):
         if verbose == "auto":
             verbose = 1 if len(x) * num_samples >= 1_000_000 else 0
         bar = keras.utils.Progbar(len(x), unit_name="image") if verbose else None
-        estimator = self.__dict__.get("_importance_weights")
-        if estimator is None:
-            estimator = _ImportanceWeights(self)
-            # Kept out of Keras' tracking: not a sub-layer, not saved.
-            object.__setattr__(self, "_importance_weights", estimator)
+        estimator = untracked_helper(self, "_importance_weights", lambda: _ImportanceWeights(self))
         result = []
         for start in range(0, len(x), chunk):
             xb = x[start:start + chunk]
@@ -288,10 +291,6 @@ class VAE(LatentImageModel, DensityModel, Sampler):
                     "kerasgen.data.pipeline(..., binarize='static')) for an NLL that means one.",
                     stacklevel=3,
                 )
-
-    def _nll_data_scale(self):
-        # Bernoulli: binary data. Gaussian: 8-bit data scaled to [0, 1], dequantized.
-        return 1.0 if self.likelihood == "bernoulli" else 256.0
 
     def _nll_report(self, options):
         return {"num_samples": int(options.get("num_samples", DEFAULT_NUM_SAMPLES)),

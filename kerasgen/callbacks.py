@@ -52,8 +52,9 @@ class SampleGrid(keras.callbacks.Callback):
             conditional models.
         rows: int >= 1, or None for a grid as square as it can be.
         value_range: (low, high) of the sampled images, mapped to black and
-            white. Values outside it raise rather than being clipped: use
-            (-1, 1) for a generator with a tanh output.
+            white, or None (default) for the model's own: the value range of
+            `model.image_format`. Values outside it raise rather than being
+            clipped.
         scale: int >= 1, each pixel becomes a scale x scale block.
         overwrite: bool, whether existing files may be replaced.
         tensorboard_dir: str or path-like, a folder to write TensorBoard image
@@ -98,7 +99,7 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, path, every_n_epochs=1, num_images=64, seed=0, labels=None, rows=None,
-                 value_range=(0.0, 1.0), scale=2, overwrite=False, tensorboard_dir=None):
+                 value_range=None, scale=2, overwrite=False, tensorboard_dir=None):
         super().__init__()
         owner = "SampleGrid"
         if path is None and tensorboard_dir is None:
@@ -137,7 +138,7 @@ class SampleGrid(keras.callbacks.Callback):
                 )
         if rows is not None and (not _is_int(rows) or rows < 1):
             raise ValueError(f"{owner}: rows must be an integer >= 1 or None; got {rows!r}.")
-        ok = (
+        ok = value_range is None or (
             isinstance(value_range, (tuple, list))
             and len(value_range) == 2
             and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
@@ -146,8 +147,8 @@ class SampleGrid(keras.callbacks.Callback):
         )
         if not ok:
             raise ValueError(
-                f"{owner}: value_range must be a pair (low, high) of finite numbers with "
-                f"low < high; got {value_range!r}."
+                f"{owner}: value_range must be None (the model's image format) or a pair (low, high) of "
+                f"finite numbers with low < high; got {value_range!r}."
             )
         if not _is_int(scale) or scale < 1:
             raise ValueError(f"{owner}: scale must be an integer >= 1; got {scale!r}.")
@@ -159,7 +160,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = None if seed is None else int(seed)
         self.labels = labels
         self.rows = rows
-        self.value_range = (float(value_range[0]), float(value_range[1]))
+        self.value_range = None if value_range is None else (float(value_range[0]), float(value_range[1]))
         self.scale = int(scale)
         self.overwrite = overwrite
         self.tensorboard_dir = None if tensorboard_dir is None else os.fspath(tensorboard_dir)
@@ -213,11 +214,15 @@ class SampleGrid(keras.callbacks.Callback):
         kwargs = {} if self.labels is None else {"labels": self.labels}
         images = self.model.sample(self.num_images, seed=self.seed, **kwargs)
         try:
-            grid = image_grid(images, rows=self.rows, value_range=self.value_range, scale=self.scale)
+            value_range = self.value_range or protocols.value_range(self.model)
+            grid = image_grid(images, rows=self.rows, value_range=value_range, scale=self.scale)
         except ValueError as error:
             raise ValueError(
-                f"SampleGrid at epoch {epoch + 1}: {error} Pass the sampler's range as "
-                "value_range, e.g. (-1, 1) for a tanh generator."
+                f"SampleGrid at epoch {epoch + 1}: {error} " + (
+                    "Pass the samples' range as value_range, or None for the model's image format."
+                    if self.value_range is not None else
+                    f"The samples leave the range of the model's {self.model.image_format!r}; pass their "
+                    "range as value_range.")
             ) from error
         if self._writer is not None:
             import tensorflow as tf

@@ -258,8 +258,7 @@ def cmd_evaluate(args, parser):
     from kerasgen.data import load
     from kerasgen.evaluation import evaluate
     from kerasgen.models import Classifier
-    from kerasgen.presets import from_preset, load_metadata, preset_dir
-    from kerasgen.recipes import prepare
+    from kerasgen.presets import from_preset, preset_dir
 
     _check_dataset(parser, args.dataset)
     _positive(parser, args.test_images, "--test-images")
@@ -268,26 +267,26 @@ def cmd_evaluate(args, parser):
     out = args.json or f"evaluation_{name}.json"
     if os.path.exists(out) and not args.overwrite:
         parser.error(f"--json {out!r} exists; choose another file or pass --overwrite")
-    meta = load_metadata(folder)
     _say(args, f"kerasgen evaluate: loading preset {args.preset}")
     model = from_preset(folder, compile=False)
     _say(args, f"kerasgen evaluate: loading the first {args.test_images} {args.dataset} test images")
     x, y = load(args.dataset, split="test", data_dir=args.data_dir)
     x, y = x[:args.test_images], y[:args.test_images]
+    if model.image_format is None:
+        parser.error(f"preset {name!r} holds a {type(model).__name__} of vectors, which has no image format")
+    # The model's own format; random conversions (dynamic binarization) draw once, with NumPy seed 0.
+    x = model.image_format.convert(x, seed=0)
     if isinstance(model, Classifier):
         _say(args, f"kerasgen evaluate: test accuracy of the classifier on {len(x)} images")
-        result = {"model": "Classifier", "num_examples": len(x), "test_accuracy": model.accuracy(x / 255.0, y)}
+        result = {"model": "Classifier", "num_examples": len(x), "test_accuracy": model.accuracy(x, y)}
     else:
-        fmt = meta.get("dataset", {}).get("format")
-        if fmt is None:
-            parser.error(f"preset {name!r} does not record its data format (metadata dataset.format)")
         kwargs = {"num_samples": args.num_samples}
         if args.metrics:
             kwargs["metrics"] = args.metrics
         # evaluate's stage lines and the models' bars go where Keras prints, stdout: sent to stderr here,
         # so that stdout holds the results alone.
         with contextlib.redirect_stdout(sys.stderr):
-            result = evaluate(model, prepare(x, fmt, seed=0), y, verbose=0 if args.quiet else 1, **kwargs)
+            result = evaluate(model, x, y, verbose=0 if args.quiet else 1, **kwargs)
     print(f"{name} on the first {len(x)} {args.dataset} test images")
     for key, value in result.items():
         if isinstance(value, (float, np.floating)):

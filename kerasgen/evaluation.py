@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from kerasgen import protocols
+from kerasgen.data.image_format import ImageFormat
 from kerasgen.metrics.coverage import class_coverage
 from kerasgen.metrics.sample_quality import (
     frechet_distance, inception_score, kernel_inception_distance, precision_recall,
@@ -77,31 +78,6 @@ def _collect(data, labels, max_examples, image_ndim=3):
     return x, labels
 
 
-def to_unit(model, images):
-    """Images in `model`'s value range (levels for autoregressive models) mapped linearly to [0, 1].
-
-    Values outside the range map outside [0, 1]; nothing is clipped here.
-    """
-    lo, hi = protocols.value_range(model)
-    return (np.asarray(images, "float32") - lo) / (hi - lo)
-
-
-def from_unit(model, images, rng):
-    """Images in [0, 1] mapped to `model`'s input format.
-
-    Binary models get Bernoulli draws with p = the value (as dynamic
-    binarization does); other level models get the nearest level.
-    """
-    lo, hi = protocols.value_range(model)
-    u = np.asarray(images, "float32")
-    integers = model.input_integer_values()
-    if integers and hi - lo == 1:
-        return (rng.random(u.shape) < u).astype("float32")
-    if integers:
-        return np.round(lo + u * (hi - lo)).astype("float32")
-    return (lo + u * (hi - lo)).astype("float32")
-
-
 def ood_sets(model, x, seed=0):
     """Out-of-distribution image sets in `model`'s input format, as many as `x` (at most 1797 digits).
 
@@ -112,9 +88,10 @@ def ood_sets(model, x, seed=0):
     from PIL import Image
 
     rng = np.random.default_rng(seed)
-    lo, hi = protocols.value_range(model)
+    fmt = model.image_format
+    lo, hi = fmt.value_range
     x = np.asarray(x, "float32")
-    sets = {"noise": from_unit(model, rng.random(x.shape), rng), "flipped": x[:, ::-1].copy(),
+    sets = {"noise": fmt.from_unit(rng.random(x.shape), rng), "flipped": x[:, ::-1].copy(),
             "inverted": (lo + hi - x).astype("float32")}
     height, width, channels = x.shape[1:]
     if channels == 1:
@@ -125,8 +102,8 @@ def ood_sets(model, x, seed=0):
         resized = np.stack([
             np.asarray(Image.fromarray(d[..., 0]).resize((width, height), Image.BILINEAR))
             for d in digits
-        ])[..., None].astype("float32") / 255.0
-        sets["digits"] = from_unit(model, resized, rng)
+        ])[..., None]
+        sets["digits"] = fmt.from_unit(ImageFormat(scale="unit").convert(resized), rng)
     return sets
 
 
@@ -289,7 +266,8 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
     if "reconstruction" in wanted:
         args = (x, model_labels) if conditional else (x,)
         with progress.stage(f"reconstruction: {len(x)} images"):
-            results["reconstruction_mse"] = float(np.mean((to_unit(model, model.reconstruct(*args)) - to_unit(model, x)) ** 2))
+            to_unit = model.image_format.to_unit
+            results["reconstruction_mse"] = float(np.mean((to_unit(model.reconstruct(*args)) - to_unit(x)) ** 2))
     if "sample_quality" in wanted:
         clf = _load_classifier(classifier)
         if clf is None:
@@ -325,12 +303,13 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
 def _sample_quality(model, clf, x, num_samples, seed, conditional, verbose=0):
     sample_labels = np.arange(num_samples) % model.num_classes if conditional else None
     kwargs = {"labels": sample_labels} if conditional else {}
-    samples = to_unit(model, _sample(model, num_samples, seed, verbose, **kwargs))
+    to_unit = model.image_format.to_unit
+    samples = to_unit(_sample(model, num_samples, seed, verbose, **kwargs))
     # A Gaussian decoder's means may leave [0, 1]; the classifier takes images,
     # so they are clipped for it, and the share clipped is reported.
     outside = float(np.mean((samples < 0.0) | (samples > 1.0)))
     samples = samples.clip(0.0, 1.0)
-    real, fake = clf.features(to_unit(model, x)), clf.features(samples)
+    real, fake = clf.features(to_unit(x)), clf.features(samples)
     probs = clf.probabilities(samples)
     kid = kernel_inception_distance(real, fake, subset_size=min(1000, len(real), len(fake)), seed=seed)
     pr = precision_recall(real, fake)

@@ -25,15 +25,14 @@ import keras
 import numpy as np
 
 from kerasgen import protocols
-
-FORMATS = ("binary", "unit", "symmetric")
+from kerasgen.data.image_format import ImageFormat
 
 RECIPES = {
     "vae": {
         "preset": "vae_fashion_mnist",
         "description": "Convolutional VAE with a Bernoulli decoder, 16-d latent, on binarized Fashion-MNIST.",
         "model": {"class_name": "VAE", "config": {"image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
-        "data": {"format": "binary", "labels": False},
+        "data": {"labels": False},
         "train": {"epochs": 8, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
         "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-3,
                   "evaluate": {"metrics": ["nll"], "nll_samples": 10}},
@@ -45,7 +44,7 @@ RECIPES = {
         "description": "Class-conditional convolutional VAE, 16-d latent, on binarized Fashion-MNIST.",
         "model": {"class_name": "ConditionalVAE",
                   "config": {"num_classes": 10, "image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
-        "data": {"format": "binary", "labels": True},
+        "data": {"labels": True},
         "train": {"epochs": 8, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
         "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-3,
                   "evaluate": {"metrics": ["nll"], "nll_samples": 10}},
@@ -56,7 +55,7 @@ RECIPES = {
         "preset": "dcgan_fashion_mnist",
         "description": "DCGAN (non-saturating loss) on Fashion-MNIST scaled to [-1, 1].",
         "model": {"class_name": "DCGAN", "config": {"latent_dim": 64, "base_filters": 32, "seed": 0}},
-        "data": {"format": "symmetric", "labels": False},
+        "data": {"labels": False},
         "train": {"epochs": 5, "batch_size": 64, "seed": 0},
         "check": {"metric": "classifier_fid", "test_images": 200, "tolerance": 1e-3,
                   "evaluate": {"metrics": ["sample_quality"], "num_samples": 200}},
@@ -70,7 +69,7 @@ RECIPES = {
         "model": {"class_name": "ConditionalGAN",
                   "config": {"num_classes": 10, "architecture": "dcgan", "latent_dim": 64, "base_filters": 32,
                              "seed": 0}},
-        "data": {"format": "symmetric", "labels": True},
+        "data": {"labels": True},
         "train": {"epochs": 5, "batch_size": 64, "seed": 0},
         "check": {"metric": "label_accuracy", "test_images": 200, "tolerance": 0.02,
                   "evaluate": {"metrics": ["sample_quality"], "num_samples": 200}},
@@ -82,7 +81,7 @@ RECIPES = {
         "description": "Gated PixelCNN (Bernoulli outputs) on dynamically binarized Fashion-MNIST.",
         "model": {"class_name": "GatedPixelCNN",
                   "config": {"filters": 32, "num_layers": 5, "kernel_size": 5, "seed": 0}},
-        "data": {"format": "binary", "labels": False},
+        "data": {"labels": False},
         "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
         "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
                   "evaluate": {"metrics": ["nll"]}},
@@ -93,7 +92,7 @@ RECIPES = {
         "preset": "pixelrnn_row_lstm_fashion_mnist",
         "description": "PixelRNN with Row LSTM layers (Bernoulli outputs) on dynamically binarized Fashion-MNIST.",
         "model": {"class_name": "PixelRNN", "config": {"kind": "row_lstm", "units": 32, "num_layers": 2, "seed": 0}},
-        "data": {"format": "binary", "labels": False},
+        "data": {"labels": False},
         "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
         "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
                   "evaluate": {"metrics": ["nll"]}},
@@ -106,7 +105,7 @@ RECIPES = {
         "description": "VQ-VAE (64 codes of 16 dims on a 7x7 grid, EMA codebook) on binarized Fashion-MNIST, "
                        "with a Gated PixelCNN prior over the code grid.",
         "model": {"class_name": "VQVAE", "config": {"num_codes": 64, "code_dim": 16, "seed": 0}},
-        "data": {"format": "binary", "labels": False},
+        "data": {"labels": False},
         "train": {"epochs": 3, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
         "prior": {"epochs": 3, "batch_size": 64, "learning_rate": 1e-3, "filters": 32, "num_layers": 4},
         "check": {"metric": "reconstruction_mse", "test_images": 100, "tolerance": 1e-3,
@@ -159,17 +158,11 @@ def build_model(recipe):
     config = dict(spec["config"])
     if "image_shape" in config:
         config["image_shape"] = tuple(config["image_shape"])
+    old_format = recipe.get("data", {}).get("format")
+    if old_format is not None and "image_format" not in config:
+        # A recipe stored by a preset made before models owned their ImageFormat.
+        config["image_format"] = ImageFormat.get(old_format)
     return cls(**config)
-
-
-def prepare(images, fmt, seed=0):
-    """uint8 images (0..255) in a recipe's data format; "binary" draws once with NumPy `seed`."""
-    if fmt not in FORMATS:
-        raise ValueError(f"data format must be one of {FORMATS}; got {fmt!r}.")
-    u = np.asarray(images, "float32") / 255.0
-    if fmt == "binary":
-        return (np.random.default_rng(seed).random(u.shape) < u).astype("float32")
-    return u if fmt == "unit" else u * 2.0 - 1.0
 
 
 def measure(model, recipe, which="headline", classifier="fashion_mnist_classifier", data_dir=None):
@@ -180,13 +173,9 @@ def measure(model, recipe, which="headline", classifier="fashion_mnist_classifie
     head = recipe[which]
     x, y = load(recipe.get("dataset", "fashion_mnist"), split="test", data_dir=data_dir)
     n = head["test_images"]
-    x_test = prepare(x[:n], recipe["data"]["format"], seed=0)
+    x_test = model.image_format.convert(x[:n], seed=0)
     kwargs = dict(head["evaluate"])
     return evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
-
-
-def _grid_range(model):
-    return protocols.value_range(model)
 
 
 RUN_FILE = "run.json"
@@ -330,11 +319,10 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     seed = settings.get("seed", 0)
     keras.utils.set_random_seed(seed)
     model = build_model(recipe)
-    fmt, labels = recipe["data"]["format"], recipe["data"]["labels"]
+    fmt, labels = model.image_format, recipe["data"]["labels"]
     steps = settings.get("steps_per_epoch")
     data = pipeline(recipe.get("dataset", "fashion_mnist"), batch_size=settings["batch_size"], labels=labels,
-                    scale="symmetric" if fmt == "symmetric" else "unit",
-                    binarize="dynamic" if fmt == "binary" else None, seed=seed,
+                    image_format=fmt, seed=seed,
                     data_dir=data_dir, drop_remainder=True, first_epoch=first_epoch,
                     take=steps * settings["batch_size"] if steps else None)
     from kerasgen.presets import compile_from_recipe
@@ -346,7 +334,7 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     # epoch, rewriting its files with the same content.
     callbacks = [
         SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64),
-                   seed=0, labels=grid_labels, value_range=_grid_range(model),
+                   seed=0, labels=grid_labels,
                    overwrite=overwrite or state == "resume"),
         keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoints", "epoch_{epoch:03d}.weights.h5"),
                                         save_weights_only=True),
@@ -368,14 +356,14 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         x_train, _ = load(recipe.get("dataset", "fashion_mnist"), split="train", data_dir=data_dir)
         if steps:
             x_train = x_train[: steps * prior["batch_size"]]
-        codes = model.encode(prepare(x_train, fmt, seed=seed))
+        codes = model.encode(fmt.convert(x_train, seed=seed))
         model.fit_prior(codes, epochs=prior.pop("epochs"), batch_size=prior.pop("batch_size"),
                         learning_rate=prior.pop("learning_rate"), verbose=verbose, **prior)
         from kerasgen.utils import save_image_grid
 
         os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-        save_image_grid(model.sample(64, seed=0), os.path.join(out, "samples", "final.png"),
-                        value_range=_grid_range(model), scale=2, overwrite=True)
+        save_image_grid(fmt.to_unit(model.sample(64, seed=0)), os.path.join(out, "samples", "final.png"),
+                        scale=2, overwrite=True)
     seconds = time.time() - start
     metrics = measure(model, recipe, data_dir=data_dir)
     head, check = recipe["headline"], recipe["check"]
@@ -385,10 +373,9 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         "name": recipe.get("preset", name) if name == "preset" else name,
         "family": recipe.get("family"),
         "description": recipe.get("description", ""),
-        "dataset": {"name": recipe.get("dataset", "fashion_mnist"), "format": fmt,
-                    "preprocessing": {"binary": "Bernoulli(x / 255), fresh each epoch; test images once "
-                                                "with NumPy seed 0",
-                                      "unit": "x / 255", "symmetric": "x / 127.5 - 1"}[fmt]},
+        "dataset": {"name": recipe.get("dataset", "fashion_mnist"), "image_format": fmt.get_config(),
+                    "preprocessing": fmt.describe() + ("; test images converted once with NumPy seed 0"
+                                                       if fmt.random else "")},
         "recipe": recipe,
         "trained_with": trained_with(seconds),
         "headline": {"metric": head["metric"], "value": metrics[head["metric"]],

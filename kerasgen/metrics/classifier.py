@@ -81,7 +81,9 @@ def main(argv=None):
     recipe = {**RECIPE, "epochs": args.epochs}
     x, y = load("fashion_mnist", split="train")
     xt, yt = load("fashion_mnist", split="test")
-    x, xt = x.astype("float32") / 255.0, xt.astype("float32") / 255.0
+    from kerasgen.models.classifier import Classifier
+
+    x, xt = Classifier.image_format.convert(x), Classifier.image_format.convert(xt)
     n = recipe["train_images"]
     start = time.time()
     clf = train_classifier(x[:n], y[:n], num_classes=10, epochs=recipe["epochs"],

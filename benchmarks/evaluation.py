@@ -49,35 +49,28 @@ MODELS = ("autoencoder", "denoising_autoencoder", "vae", "conditional_vae", "dcg
 
 
 def build(name, kerasgen):
-    """(model, data format) for each benchmarked model; sizes small enough for a CPU."""
+    """The model benchmarked under each name (it owns its data format); sizes small enough for a CPU."""
     m = kerasgen.models
     if name == "autoencoder":
-        return m.Autoencoder(latent_dim=32, seed=0), "unit"
+        return m.Autoencoder(latent_dim=32, seed=0)
     if name == "denoising_autoencoder":
-        return m.DenoisingAutoencoder(latent_dim=32, seed=0), "unit"
+        return m.DenoisingAutoencoder(latent_dim=32, seed=0)
     if name == "vae":
-        return m.VAE(latent_dim=16, seed=0), "binary"
+        return m.VAE(latent_dim=16, seed=0)
     if name == "conditional_vae":
-        return m.ConditionalVAE(num_classes=10, latent_dim=16, seed=0), "binary"
+        return m.ConditionalVAE(num_classes=10, latent_dim=16, seed=0)
     if name == "dcgan":
-        return m.DCGAN(latent_dim=64, base_filters=32, seed=0), "symmetric"
+        return m.DCGAN(latent_dim=64, base_filters=32, seed=0)
     if name == "conditional_gan":
         return m.ConditionalGAN(num_classes=10, architecture="dcgan", latent_dim=64, base_filters=32,
-                                seed=0), "symmetric"
+                                seed=0)
     if name == "gated_pixelcnn":
-        return m.GatedPixelCNN(filters=32, num_layers=5, seed=0), "binary"
+        return m.GatedPixelCNN(filters=32, num_layers=5, seed=0)
     if name == "pixelrnn_row_lstm":
-        return m.PixelRNN(kind="row_lstm", units=32, num_layers=2, seed=0), "binary"
+        return m.PixelRNN(kind="row_lstm", units=32, num_layers=2, seed=0)
     if name == "vqvae":
-        return m.VQVAE(num_codes=64, code_dim=16, seed=0), "binary"
+        return m.VQVAE(num_codes=64, code_dim=16, seed=0)
     raise ValueError(name)
-
-
-def to_format(images, fmt, rng):
-    u = images.astype("float32") / 255.0
-    if fmt == "binary":
-        return (rng.random(u.shape) < u).astype("float32")
-    return u if fmt == "unit" else u * 2.0 - 1.0
 
 
 def main():
@@ -119,13 +112,12 @@ def main():
     }
     for name in args.models:
         keras.utils.set_random_seed(0)
-        model, fmt = build(name, kerasgen)
-        conditional = getattr(model, "num_classes", None) is not None
-        rng = np.random.default_rng(0)
-        test_x, ref_x = to_format(test_raw, fmt, rng), to_format(ref_raw, fmt, rng)
+        model = build(name, kerasgen)
+        conditional = kerasgen.protocols.is_conditional(model)
+        rng = np.random.default_rng(0)  # one stream: the test images' draws, then the reference images'
+        test_x, ref_x = model.image_format.convert(test_raw, rng), model.image_format.convert(ref_raw, rng)
         train = pipeline("fashion_mnist", batch_size=args.batch_size, labels=conditional, seed=0,
-                         scale="symmetric" if fmt == "symmetric" else "unit",
-                         binarize="dynamic" if fmt == "binary" else None, drop_remainder=True)
+                         image_format=model, drop_remainder=True)
         train = train.repeat().take(args.steps)
         if isinstance(model, kerasgen.models.GAN):
             model.compile()  # the GAN's own default Adam pair
@@ -136,7 +128,7 @@ def main():
         train_seconds = time.time() - start
         if name == "vqvae":
             # One epoch over prior_steps batches of code grids.
-            codes = model.encode(to_format(x_train[:args.prior_steps * args.batch_size], "binary", rng))
+            codes = model.encode(model.image_format.convert(x_train[:args.prior_steps * args.batch_size], rng))
             start = time.time()
             model.fit_prior(codes, epochs=1, batch_size=args.batch_size, verbose=2, filters=32, num_layers=4)
             train_seconds += time.time() - start
@@ -145,7 +137,7 @@ def main():
         result = kerasgen.evaluate(
             model, test_x, test_y, classifier=classifier, num_samples=num_samples,
             nll_samples=args.iwae_samples, train_data=(ref_x, ref_y), seed=0)
-        result.update({"data_format": fmt, "train_seconds": round(train_seconds, 1),
+        result.update({"image_format": model.image_format.get_config(), "train_seconds": round(train_seconds, 1),
                        "evaluate_seconds": round(time.time() - start, 1), "num_samples": num_samples,
                        "parameters": int(model.count_params())})
         report["models"][name] = result

@@ -67,10 +67,11 @@ def main(argv=None):
     from kerasgen.utils import save_image_grid
 
     keras.utils.set_random_seed(args.seed)
-    train = pipeline("fashion_mnist", batch_size=args.batch_size, seed=args.seed, data_dir=args.data_dir,
-                     take=args.train_images)
+    fmt = kerasgen.data.ImageFormat(scale="unit")  # the autoencoders' (and their default): x / 255
+    train = pipeline("fashion_mnist", batch_size=args.batch_size, image_format=fmt, seed=args.seed,
+                     data_dir=args.data_dir, take=args.train_images)
     x_test, y_test = load("fashion_mnist", split="test", data_dir=args.data_dir)
-    x_test, y_test = x_test[: args.test_images].astype("float32") / 255.0, y_test[: args.test_images]
+    x_test, y_test = fmt.convert(x_test[: args.test_images]), y_test[: args.test_images]
     # Clipped so that the noisy copies are images; the model's own corruption is not clipped.
     noisy = np.clip(x_test + np.random.default_rng(0).normal(0, args.noise_level, x_test.shape), 0, 1)
     noisy = noisy.astype("float32")

@@ -91,8 +91,6 @@ def main(argv=None):
 
     conditional = args.model == "conditional"
     keras.utils.set_random_seed(args.seed)
-    train = pipeline("fashion_mnist", batch_size=args.batch_size, scale="symmetric", labels=conditional,
-                     seed=args.seed, data_dir=args.data_dir, take=args.train_images)
     common = dict(data_shape=(28, 28, 1), latent_dim=args.latent_dim, base_filters=args.base_filters,
                   loss=args.loss, spectral_norm=args.spectral_norm, seed=args.seed)
     if conditional:
@@ -102,13 +100,16 @@ def main(argv=None):
         gan = kerasgen.models.DCGAN(**common)
         grid_labels = None
     gan.compile()
+    # The GAN's own format (x / 127.5 - 1, in [-1, 1]) prepares the data and maps samples back to pictures.
+    train = pipeline("fashion_mnist", batch_size=args.batch_size, image_format=gan, labels=conditional,
+                     seed=args.seed, data_dir=args.data_dir, take=args.train_images)
     grids = SampleGrid(os.path.join(out, "samples_epoch{epoch:03d}.png"), num_images=100, rows=10,
-                       seed=args.seed, labels=grid_labels, value_range=(-1.0, 1.0), overwrite=args.overwrite)
+                       seed=args.seed, labels=grid_labels, overwrite=args.overwrite)
     start = time.time()
     history = gan.fit(train, epochs=args.epochs, callbacks=[grids], verbose=args.verbose)
     train_seconds = time.time() - start
 
-    to_unit = lambda images: (np.asarray(images) + 1.0) / 2.0  # noqa: E731
+    to_unit = gan.image_format.to_unit
     z = gan.latents(8, seed=args.seed + 1)
     if conditional:
         rows = np.repeat(z, 10, axis=0)
@@ -124,7 +125,7 @@ def main(argv=None):
 
     x, y = load("fashion_mnist", split="train", data_dir=args.data_dir)
     x_test, y_test = load("fashion_mnist", split="test", data_dir=args.data_dir)
-    scale = lambda images: images.astype("float32") / 127.5 - 1.0  # noqa: E731
+    scale = gan.image_format.convert
     n = args.classifier_images
     classifier, accuracy = train_classifier(scale(x[:n]), y[:n], scale(x_test), y_test, args.classifier_epochs, args.seed)
     asked = np.arange(args.num_samples) % 10 if conditional else None

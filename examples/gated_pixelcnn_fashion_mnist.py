@@ -121,16 +121,15 @@ def main(argv=None):
     from kerasgen.utils import save_image_grid
 
     keras.utils.set_random_seed(args.seed)
-    train = pipeline("fashion_mnist", split="train", batch_size=args.batch_size, binarize="dynamic",
-                     labels=True, seed=args.seed, data_dir=args.data_dir, take=args.train_images)
-    x_test, y_test = load("fashion_mnist", split="test", data_dir=args.data_dir)
-    x_test, y_test = x_test[: args.test_images], y_test[: args.test_images]
-    x_test = (np.random.default_rng(0).random(x_test.shape) < x_test / 255.0).astype("float32")
-
     model = kerasgen.models.GatedPixelCNN(
         image_shape=(28, 28, 1), distribution="bernoulli", filters=args.filters,
         num_layers=args.num_layers, kernel_size=args.kernel_size, num_classes=NUM_CLASSES, seed=args.seed,
     )
+    # The model's format, binarized pixels: Bernoulli(x / 255) afresh each epoch, the test images once (seed 0).
+    train = pipeline("fashion_mnist", split="train", batch_size=args.batch_size, image_format=model,
+                     labels=True, seed=args.seed, data_dir=args.data_dir, take=args.train_images)
+    x_test, y_test = load("fashion_mnist", split="test", data_dir=args.data_dir)
+    x_test, y_test = model.image_format.convert(x_test[: args.test_images], seed=0), y_test[: args.test_images]
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     start = time.time()
     history = model.fit(train, epochs=args.epochs, verbose=args.verbose)

@@ -72,13 +72,12 @@ def main(argv=None):
     from kerasgen.utils import save_image_grid
 
     keras.utils.set_random_seed(args.seed)
-    train = pipeline("fashion_mnist", split="train", batch_size=args.batch_size, binarize="dynamic",
+    vae = kerasgen.models.VAE(image_shape=(28, 28, 1), latent_dim=args.latent_dim, seed=args.seed)
+    # The VAE's format (a Bernoulli decoder's: binarized pixels), afresh each epoch; the test images once, seed 0.
+    train = pipeline("fashion_mnist", split="train", batch_size=args.batch_size, image_format=vae,
                      seed=args.seed, data_dir=args.data_dir, take=args.train_images)
     x_test, y_test = load("fashion_mnist", split="test", data_dir=args.data_dir)
-    x_test = x_test[: args.test_images]
-    x_test = (np.random.default_rng(0).random(x_test.shape) < x_test / 255.0).astype("float32")
-
-    vae = kerasgen.models.VAE(image_shape=(28, 28, 1), latent_dim=args.latent_dim, seed=args.seed)
+    x_test = vae.image_format.convert(x_test[: args.test_images], seed=0)
     vae.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     start = time.time()
     history = vae.fit(train, epochs=args.epochs, verbose=args.verbose)

@@ -73,9 +73,7 @@ def main(argv=None):
 
     keras.utils.set_random_seed(args.seed)
     x_test, _ = load("fashion_mnist", split="test", data_dir=args.data_dir)
-    rng = np.random.default_rng(0)  # the test images are binarized once, the same on every run
-    x_test = (rng.random(x_test[: args.test_images].shape) < x_test[: args.test_images] / 255.0).astype("float32")
-    metrics = {"test_images": len(x_test)}
+    metrics = {}
     start = time.time()
     if args.from_preset:
         vq = kerasgen.models.VQVAE.from_preset(args.from_preset)
@@ -83,18 +81,21 @@ def main(argv=None):
     else:
         vq = kerasgen.models.VQVAE(num_codes=args.num_codes, code_dim=CODE_DIM, seed=args.seed)
         vq.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE))
-        train = pipeline("fashion_mnist", batch_size=args.batch_size, binarize="dynamic", seed=args.seed,
+        # The VQ-VAE's format (binarized pixels, for its Bernoulli decoder), afresh each epoch.
+        train = pipeline("fashion_mnist", batch_size=args.batch_size, image_format=vq, seed=args.seed,
                          data_dir=args.data_dir, take=args.train_images)
         history = vq.fit(train, epochs=args.epochs, verbose=args.verbose)
         metrics["train_perplexity"] = history.history["perplexity"][-1]
         metrics["train_codebook_usage"] = history.history["usage"][-1]
         x_train, _ = load("fashion_mnist", split="train", data_dir=args.data_dir)
         x_train = x_train[: args.train_images]
-        x_train = (np.random.default_rng(args.seed).random(x_train.shape) < x_train / 255.0).astype("float32")
+        x_train = vq.image_format.convert(x_train, seed=args.seed)
         vq.fit_prior(x_train, epochs=args.prior_epochs, batch_size=64, learning_rate=LEARNING_RATE,
                      filters=32, num_layers=4, verbose=args.verbose)
         metrics["train_seconds"] = round(time.time() - start, 1)
 
+    x_test = vq.image_format.convert(x_test[: args.test_images], seed=0)  # drawn once, the same on every run
+    metrics["test_images"] = len(x_test)
     codes = vq.encode(x_test)
     counts = np.bincount(codes.reshape(-1), minlength=vq.num_codes) / codes.size
     used = counts[counts > 0]

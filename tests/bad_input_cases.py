@@ -339,9 +339,10 @@ CASES = [
     Case("gan_data_shape_string", "constructor", "GAN(data_shape='abc')",
          lambda: models.GAN(data_shape="abc"), ValueError,
          r"GAN: data_shape must be \(H, W, C\) for images or \(D,\) for vectors, positive integers; got 'abc'"),
-    Case("gan_value_range_reversed", "constructor", "GAN(value_range=(1, -1))",
-         lambda: models.GAN(data_shape=(2,), value_range=(1, -1)), ValueError,
-         r"GAN: value_range must be a pair \(low, high\) of finite numbers with low < high; got \(1, -1\)"),
+    Case("vae_symmetric_format", "constructor", "VAE(image_format='symmetric')",
+         lambda: models.VAE(image_format="symmetric"), ValueError,
+         r"VAE: image_format=ImageFormat\(scale='symmetric'\) gives values in \[-1, 1\], but the model takes "
+         r"values in \[0, 1\]"),
     Case("gan_latent_dim_true", "constructor", "GAN(latent_dim=True)",
          lambda: models.GAN(data_shape=(2,), latent_dim=True), ValueError,
          r"GAN: latent_dim must be a positive integer; got True \(a bool\)"),

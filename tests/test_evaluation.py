@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import kerasgen
-from kerasgen.evaluation import from_unit, ood_sets, to_unit
+from kerasgen.evaluation import ood_sets
 from kerasgen.models import VAE, Autoencoder, GAN, ConditionalVAE, PixelCNN
 
 
@@ -136,6 +136,6 @@ def test_ood_sets_are_in_the_model_format(pixelcnn, binary_digits):
     np.testing.assert_array_equal(sets["flipped"], x_test[:, ::-1])
     levels = PixelCNN(image_shape=(8, 8, 1), distribution="categorical", num_levels=4, filters=4, num_blocks=1)
     u = np.linspace(0, 1, 64, dtype="float32").reshape(1, 8, 8, 1)
-    q = from_unit(levels, u, np.random.default_rng(0))
+    q = levels.image_format.from_unit(u, np.random.default_rng(0))
     assert set(np.unique(q)) == {0.0, 1.0, 2.0, 3.0}
-    np.testing.assert_allclose(to_unit(levels, q), q / 3)
+    np.testing.assert_allclose(levels.image_format.to_unit(q), q / 3)

@@ -86,7 +86,7 @@ def test_a_vqvae_samples_once_it_has_a_prior_and_says_why_not_before():
         grid.on_train_begin()
 
 
-def test_value_range_is_the_models_or_unit():
+def test_value_range_is_the_image_formats():
     assert protocols.value_range(models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1)) == (0.0, 1.0)
     assert protocols.value_range(models.GAN(**GAN)) == (-1.0, 1.0)
     gaussian = models.VAE(likelihood="gaussian", **DENSE)

@@ -6,6 +6,7 @@ import pytest
 
 import kerasgen
 from kerasgen import recipes
+from kerasgen.data import ImageFormat
 from kerasgen.presets import load_metadata, preset_class_name
 
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -66,13 +67,16 @@ def test_preset_re_measures_its_headline(name):
 
         x, _ = load("fashion_mnist", split="train")
         xt, yt = load("fashion_mnist", split="test")
-        xt = xt.astype("float32") / 255.0
+        xt = model.image_format.convert(xt)
         # Predictions may flip on float ties between backends: 10 of 10,000 allowed.
         assert model.accuracy(xt, yt) == pytest.approx(meta["metrics"]["test_accuracy"], abs=1e-3)
-        floor = feature_floor(model, xt, x[50000:].astype("float32") / 255.0)
+        floor = feature_floor(model, xt, model.image_format.convert(x[50000:]))
         recorded = meta["metrics"]["floor_test_vs_held_out"]
         assert floor["fid"] == pytest.approx(recorded["fid"], rel=1e-3)
         return
+    # Presets built before models owned an ImageFormat name theirs in the metadata; it is the one loaded.
+    named = meta["dataset"].get("format")
+    assert model.image_format == ImageFormat.get(named or meta["dataset"]["image_format"]), name
     check = meta["check"]
     measured = recipes.measure(model, meta["recipe"], "check")[check["metric"]]
     # The check is the headline metric on fewer test images (metadata "check").

@@ -162,7 +162,7 @@ def test_a_user_saved_preset_is_evaluated_and_sampled_by_the_cli(family, tmp_pat
 
 
 # Code that scales pixels by hand: x / 255.0, x / 127.5 - 1, u * 2.0 - 1.0, (x + 1.0) / 2.
-CONVERSION = re.compile(r"/\s*255\.0|/\s*127\.5\s*-|\*\s*2\.0\s*-\s*1\.0|\(\s*\w+\s*\+\s*1\.0\s*\)\s*/\s*2")
+CONVERSION = re.compile(r"/\s*255\.0|/\s*127\.5\s*-\s*1\.0|\*\s*2\.0\s*-\s*1\.0|\+\s*1\.0\s*\)\s*/\s*2")
 
 
 def test_no_pixel_conversion_outside_image_format():
@@ -178,3 +178,4 @@ def test_no_pixel_conversion_outside_image_format():
                     found.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert not found, "convert pixels with the model's ImageFormat:\n" + "\n".join(found)
     assert CONVERSION.search("x = images / 255.0") and CONVERSION.search("(x + 1.0) / 2")
+    assert not CONVERSION.search("scale: x / 127.5 - 1, in [-1, 1]")  # prose about a format is not one

@@ -241,8 +241,9 @@ class ImageFormat:
         return hash(tuple(sorted(self.get_config().items(), key=lambda kv: kv[0])))
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items()
-                         if v != {"scale": "unit", "binarize": None, "dequantize": False, "levels": None}[k])
+        auto_scale = None if self.levels is not None and self.binarize is None else "unit"
+        defaults = {"scale": auto_scale, "binarize": None, "dequantize": False, "levels": None}
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if v != defaults[k])
         return f"ImageFormat({args})"
 
     def describe(self):

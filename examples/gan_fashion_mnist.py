@@ -93,7 +93,7 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     train = pipeline("fashion_mnist", batch_size=args.batch_size, scale="symmetric", labels=conditional,
                      seed=args.seed, data_dir=args.data_dir, take=args.train_images)
-    common = dict(data_shape=(28, 28, 1), latent_dim=args.latent_dim, base_filters=args.base_filters,
+    common = dict(image_shape=(28, 28, 1), latent_dim=args.latent_dim, base_filters=args.base_filters,
                   loss=args.loss, spectral_norm=args.spectral_norm, seed=args.seed)
     if conditional:
         gan = kerasgen.models.ConditionalGAN(num_classes=10, **common)

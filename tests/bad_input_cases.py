@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen import models
-from kerasgen.training import NonFiniteLossError
+from kerasgen.callbacks import NonFiniteLossError
 
 PATHS = ("NumPy", "tf.data", "PyDataset", "validation_data", "constructor", "method", "CLI")
 SHAPE = (8, 8, 1)

@@ -8,8 +8,8 @@ import numpy as np
 from kerasgen.backend import StepMixin
 from kerasgen.saving import PresetMixin
 from kerasgen.training import checks
-from kerasgen.training.callbacks import StopOnNonFiniteLoss
 from kerasgen.training.groups import OptimizationGroup
+from kerasgen.training.guards import StopOnNonFiniteLoss
 from kerasgen.training.optimizer_set import OptimizerSet
 
 

@@ -242,7 +242,10 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return keras.ops.one_hot(keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,)), self.num_classes)
 
     def _unpack(self, data):
-        """(images, one-hot labels or None) from a training batch; conditional models need labels."""
+        """(x, integer class ids (N,) or None) from a training batch; conditional models need labels.
+
+        Networks that take one-hot rows get them from `self._one_hot(ids)`.
+        """
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None and not self.supports_sample_weight:
             raise self._sample_weight_error("sample weights in its batches")
@@ -251,7 +254,9 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
                 f"{type(self).__name__} is conditional and needs (images, labels) batches; "
                 "got images alone."
             )
-        return x, self._one_hot(y)
+        if self.num_classes is None or y is None:
+            return x, None
+        return x, keras.ops.reshape(keras.ops.cast(y, "int32"), (-1,))
 
     def _sample_weight(self, data):
         """The batch's sample weights as float32 (N,), or None; refused unless supported."""

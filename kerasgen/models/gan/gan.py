@@ -226,16 +226,6 @@ class GAN(GenerativeModel, Sampler, Conditional):
     def default_optimizer(self):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
-    def _unpack(self, data):
-        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if sample_weight is not None:
-            raise self._sample_weight_error("sample weights in its batches")
-        if self.num_classes is not None:
-            if y is None:
-                raise ValueError(f"{type(self).__name__} needs (samples, labels) batches; got samples alone.")
-            y = ops.reshape(ops.cast(y, "int32"), (-1,))
-        return x, y
-
     def _latents(self, x):
         return keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.seed_generator)
 

@@ -91,7 +91,7 @@ def main(argv=None):
 
     conditional = args.model == "conditional"
     keras.utils.set_random_seed(args.seed)
-    common = dict(data_shape=(28, 28, 1), latent_dim=args.latent_dim, base_filters=args.base_filters,
+    common = dict(image_shape=(28, 28, 1), latent_dim=args.latent_dim, base_filters=args.base_filters,
                   loss=args.loss, spectral_norm=args.spectral_norm, seed=args.seed)
     if conditional:
         gan = kerasgen.models.ConditionalGAN(num_classes=10, **common)

@@ -1,4 +1,9 @@
-"""Callbacks for watching a generative model learn."""
+"""Callbacks for watching a generative model learn, and for guarding its training.
+
+`BackupAndRestore`, `StopOnNonFiniteLoss` and its `NonFiniteLossError` are
+defined in `kerasgen.training.guards` (the training base, below this module,
+uses them) and public here.
+"""
 
 import math
 import numbers
@@ -9,7 +14,10 @@ import numpy as np
 import keras
 
 from kerasgen import protocols
+from kerasgen.training.guards import BackupAndRestore, NonFiniteLossError, StopOnNonFiniteLoss
 from kerasgen.utils import image_grid, write_png
+
+__all__ = ["BackupAndRestore", "EvaluationCallback", "NonFiniteLossError", "SampleGrid", "StopOnNonFiniteLoss"]
 
 
 def _is_int(value):

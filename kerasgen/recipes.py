@@ -267,10 +267,9 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         data_dir: folder searched first for the Fashion-MNIST files.
         command: the command line to record (default: this process's).
     """
-    from kerasgen.callbacks import SampleGrid
+    from kerasgen.callbacks import BackupAndRestore, SampleGrid
     from kerasgen.data.pipelines import pipeline, steps_per_epoch as epoch_steps
     from kerasgen.presets import save_preset, trained_with
-    from kerasgen.training import BackupAndRestore
 
     recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
     recipe = copy.deepcopy(recipe)

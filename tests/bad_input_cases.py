@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen import models
-from kerasgen.training import NonFiniteLossError
+from kerasgen.callbacks import NonFiniteLossError
 
 PATHS = ("NumPy", "tf.data", "PyDataset", "validation_data", "constructor", "method", "CLI")
 SHAPE = (8, 8, 1)
@@ -75,11 +75,11 @@ def autoencoder():
 
 
 def gan():
-    return models.GAN(data_shape=(2,), latent_dim=2, hidden_dims=(8,))
+    return models.GAN(image_shape=(2,), latent_dim=2, hidden_dims=(8,))
 
 
 def cgan():
-    model = models.ConditionalGAN(num_classes=4, data_shape=(2,), latent_dim=2, hidden_dims=(8,))
+    model = models.ConditionalGAN(num_classes=4, image_shape=(2,), latent_dim=2, hidden_dims=(8,))
     model.compile()
     return model
 
@@ -254,7 +254,7 @@ CASES = [
     Case("tfdata_rank_3_labels", "tf.data", "ConditionalVAE.fit(dataset) with labels of shape (B, 1, 1)",
          fit_on(cvae, lambda: pairs(np.zeros((8, 1, 1), "int64"))), ValueError,
          r"x labels must be one class id per image.*\(None, 1, 1\)"),
-    Case("tfdata_vector_label_4_of_4", "tf.data", "ConditionalGAN(num_classes=4, data_shape=(2,)).fit(dataset) with a class id 4 in batch 1",
+    Case("tfdata_vector_label_4_of_4", "tf.data", "ConditionalGAN(num_classes=4, image_shape=(2,)).fit(dataset) with a class id 4 in batch 1",
          fit_on(cgan, lambda: vector_pairs(labels(4) % 5)), TF_ERROR,
          r"x \(batch 1\) labels must be class ids in \[0, 4\); got values from 0 to 4"),
 
@@ -291,7 +291,7 @@ CASES = [
          validate_on(cvae, lambda: pairs(np.zeros((8, 2), "int64"))), ValueError,
          r"validation_data labels must be one class id per image, of shape \(B,\) or \(B, 1\)"),
     Case("validation_numpy_vector_label_4_of_4", "validation_data",
-         "ConditionalGAN(num_classes=4, data_shape=(2,)).fit(..., validation_data=(points, labels with a 4))",
+         "ConditionalGAN(num_classes=4, image_shape=(2,)).fit(..., validation_data=(points, labels with a 4))",
          lambda: cgan().fit(np.zeros((8, 2), "float32"), labels(n=8) % 4,
                             validation_data=(np.zeros((8, 2), "float32"), np.array([0, 1, 2, 3, 0, 1, 2, 4])),
                             verbose=0),
@@ -331,20 +331,20 @@ CASES = [
     Case("autoencoder_latent_dim_0", "constructor", "Autoencoder(latent_dim=0)",
          lambda: models.Autoencoder(image_shape=SHAPE, latent_dim=0, architecture="dense"), ValueError,
          r"latent_dim must be a positive integer; got 0"),
-    Case("wgangp_critic_steps_0", "constructor", "WGANGP(critic_steps=0)",
-         lambda: models.WGANGP(data_shape=(2,), critic_steps=0), ValueError,
-         r"WGANGP: critic_steps must be an integer >= 1; got 0"),
+    Case("wgangp_discriminator_steps_0", "constructor", "WGANGP(discriminator_steps=0)",
+         lambda: models.WGANGP(image_shape=(2,), discriminator_steps=0), ValueError,
+         r"WGANGP: discriminator_steps must be an integer >= 1; got 0"),
     Case("dcgan_base_filters_0", "constructor", "DCGAN(base_filters=0)",
          lambda: models.DCGAN(base_filters=0), ValueError, r"DCGAN: base_filters must be a positive integer; got 0"),
-    Case("gan_data_shape_string", "constructor", "GAN(data_shape='abc')",
-         lambda: models.GAN(data_shape="abc"), ValueError,
-         r"GAN: data_shape must be \(H, W, C\) for images or \(D,\) for vectors, positive integers; got 'abc'"),
+    Case("gan_image_shape_string", "constructor", "GAN(image_shape='abc')",
+         lambda: models.GAN(image_shape="abc"), ValueError,
+         r"GAN: image_shape must be \(H, W, C\) for images or \(D,\) for vectors, positive integers; got 'abc'"),
     Case("vae_symmetric_format", "constructor", "VAE(image_format='symmetric')",
          lambda: models.VAE(image_format="symmetric"), ValueError,
          r"VAE: image_format=ImageFormat\(scale='symmetric'\) gives values in \[-1, 1\], but the model takes "
          r"values in \[0, 1\]"),
     Case("gan_latent_dim_true", "constructor", "GAN(latent_dim=True)",
-         lambda: models.GAN(data_shape=(2,), latent_dim=True), ValueError,
+         lambda: models.GAN(image_shape=(2,), latent_dim=True), ValueError,
          r"GAN: latent_dim must be a positive integer; got True \(a bool\)"),
     Case("vqvae_no_filters", "constructor", "VQVAE(filters=())",
          lambda: models.VQVAE(image_shape=SHAPE, filters=()), ValueError,
@@ -361,7 +361,7 @@ CASES = [
           ("cvae", "ConditionalVAE", lambda: cvae().sample(True, labels=1)),
           ("gan", "GAN", lambda: gan().sample(True)),
           ("cgan", "ConditionalGAN",
-           lambda: models.ConditionalGAN(num_classes=3, data_shape=(2,), latent_dim=2, hidden_dims=(8,)).sample(True, labels=1)),
+           lambda: models.ConditionalGAN(num_classes=3, image_shape=(2,), latent_dim=2, hidden_dims=(8,)).sample(True, labels=1)),
           ("vqvae", "VQVAE", lambda: vqvae().sample(True)),
           ("pixelcnn", "PixelCNN", lambda: models.PixelCNN(image_shape=(4, 4, 1), filters=4, num_blocks=1).sample(True)),
           ("gated_pixelcnn", "GatedPixelCNN",

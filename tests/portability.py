@@ -26,11 +26,11 @@ def families():
         "vae": lambda: m.VAE(latent_dim=3, filters=(4,), hidden_dims=(8,), **small),
         "conditional_vae": lambda: m.ConditionalVAE(num_classes=10, latent_dim=3, architecture="dense",
                                                     hidden_dims=(8,), **small),
-        "gan": lambda: m.GAN(data_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,), spectral_norm=True, seed=0),
+        "gan": lambda: m.GAN(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,), spectral_norm=True, seed=0),
         "dcgan": lambda: m.DCGAN(latent_dim=4, base_filters=4, seed=0),
         "conditional_gan": lambda: m.ConditionalGAN(num_classes=10, architecture="dcgan", latent_dim=4,
                                                     base_filters=4, seed=0),
-        "wgan_gp": lambda: m.WGANGP(data_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,), seed=0),
+        "wgan_gp": lambda: m.WGANGP(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,), seed=0),
         "pixelcnn": lambda: m.PixelCNN(filters=4, num_blocks=1, **small),
         "gated_pixelcnn": lambda: m.GatedPixelCNN(filters=4, num_layers=2, num_classes=10, **small),
         "pixelrnn_row_lstm": lambda: m.PixelRNN(kind="row_lstm", units=4, num_layers=1, **small),
@@ -46,7 +46,7 @@ def data(model):
 
     x, y = load("digits")
     x = x[:128].astype("float32") / 255.0
-    shape = getattr(model, "data_shape", None) or model.image_shape
+    shape = model.image_shape
     if tuple(shape) == (28, 28, 1):  # the DCGANs: digits upsampled by repetition
         x = np.repeat(np.repeat(np.pad(x, ((0, 0), (3, 3), (3, 3), (0, 0))), 2, axis=1), 2, axis=2)[:, :28, :28]
     lo, hi = model.input_value_range() if hasattr(model, "input_value_range") and model.input_value_range() else (0, 1)

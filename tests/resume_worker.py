@@ -32,7 +32,7 @@ def make(kind):
         model = VAE(image_shape=(28, 28, 1), latent_dim=2, architecture="dense", hidden_dims=(16,), seed=1)
         model.compile(optimizer=keras.optimizers.Adam(1e-2))
     else:
-        model = DCGAN(data_shape=(28, 28, 1), latent_dim=4, base_filters=4, seed=1)
+        model = DCGAN(image_shape=(28, 28, 1), latent_dim=4, base_filters=4, seed=1)
         model.compile()
     return model
 

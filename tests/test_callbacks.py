@@ -10,8 +10,10 @@ from PIL import Image
 
 import keras
 
+import kerasgen
 from kerasgen.callbacks import SampleGrid
 from kerasgen.models import VAE, ConditionalVAE
+from kerasgen.training import guards
 from kerasgen.utils import save_image_grid
 
 SHAPE = (8, 8, 1)
@@ -154,3 +156,9 @@ def test_docstring_examples_run():
     assert sorted(os.listdir(log_dir))[-1] == "train" and not any(
         name.endswith(".png") for _, _, names in os.walk(log_dir) for name in names)
     assert any(name.startswith("events.out.tfevents.") for name in os.listdir(log_dir))
+
+
+def test_the_training_guards_are_public_in_kerasgen_callbacks_alone():
+    for name in ("BackupAndRestore", "NonFiniteLossError", "StopOnNonFiniteLoss"):
+        assert getattr(kerasgen.callbacks, name) is getattr(guards, name)
+        assert not hasattr(kerasgen.training, name)

@@ -89,7 +89,7 @@ def test_autoencoder_probe_and_reconstruction(digits):
 
 def test_models_without_a_likelihood_asked_for_nll_get_a_clear_error(digits):
     _, (x_test, _) = digits
-    gan = GAN(data_shape=(8, 8, 1), latent_dim=4, hidden_dims=(16,), seed=0)
+    gan = GAN(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(16,), seed=0)
     with pytest.raises(ValueError, match=r"metric 'nll' does not apply to GAN: it defines no likelihood"):
         kerasgen.evaluate(gan, x_test * 2 - 1, metrics=["nll"])
     with pytest.raises(ValueError, match=r"metric 'ood' does not apply to GAN"):

@@ -47,7 +47,7 @@ def fit_and_check(model, x, y=None, tmp_path=None, epochs=2, batch_size=32, labe
 
 def test_gan_on_vectors(tmp_path):
     x, _ = gaussian_mixture_ring(256, seed=0)
-    gan = GAN(data_shape=(2,), latent_dim=4, hidden_dims=(16, 16), discriminator_steps=2)
+    gan = GAN(image_shape=(2,), latent_dim=4, hidden_dims=(16, 16), discriminator_steps=2)
     history = fit_and_check(gan, x, tmp_path=tmp_path)
     assert set(history.history) == {"loss", "d_loss", "g_loss", "d_real", "d_fake"}
     assert gan.sample(3, seed=1).shape == (3, 2)
@@ -57,7 +57,7 @@ def test_gan_on_vectors(tmp_path):
 @pytest.mark.parametrize("loss", ["minimax", "hinge", "least_squares"])
 def test_every_loss_trains(loss):
     x, _ = gaussian_mixture_ring(128, seed=0)
-    fit_and_check(GAN(data_shape=(2,), latent_dim=4, hidden_dims=(8,), loss=loss), x, epochs=1)
+    fit_and_check(GAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,), loss=loss), x, epochs=1)
 
 
 def test_dcgan_with_batch_norm_and_spectral_norm(tmp_path):
@@ -76,7 +76,7 @@ def test_dcgan_with_batch_norm_and_spectral_norm(tmp_path):
 
 @pytest.mark.parametrize("shape", [(32, 32, 3), (64, 64, 3)])
 def test_dcgan_architectures_for_larger_images(shape):
-    dcgan = DCGAN(data_shape=shape, latent_dim=8, base_filters=4)
+    dcgan = DCGAN(image_shape=shape, latent_dim=8, base_filters=4)
     assert dcgan.sample(2, seed=0).shape == (2,) + shape
     convs = [l for l in dcgan.discriminator.layers if isinstance(l, keras.layers.Conv2D)]
     assert len(convs) == int(np.log2(shape[0] // 4))
@@ -86,9 +86,9 @@ def test_dcgan_architectures_for_larger_images(shape):
 
 def test_wgan_gp_trains_and_logs_the_penalty(tmp_path):
     x, _ = gaussian_mixture_ring(256, seed=0)
-    wgan = WGANGP(data_shape=(2,), latent_dim=4, hidden_dims=(16, 16), critic_steps=3)
+    wgan = WGANGP(image_shape=(2,), latent_dim=4, hidden_dims=(16, 16), discriminator_steps=3)
     history = fit_and_check(wgan, x, tmp_path=tmp_path)
-    assert wgan.critic_steps == 3
+    assert wgan.discriminator_steps == 3
     assert np.all(np.array(history.history["gradient_penalty"]) >= 0)
 
 
@@ -115,7 +115,7 @@ def test_wgan_gp_penalty_on_a_linear_critic_inside_the_model():
     critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     critic.layers[0].set_weights([w, np.zeros(1, "float32")])
     generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    wgan = WGANGP(data_shape=(2,), latent_dim=2, generator=generator, discriminator=critic)
+    wgan = WGANGP(image_shape=(2,), latent_dim=2, generator=generator, discriminator=critic)
     wgan.compile()
     x, _ = gaussian_mixture_ring(64, seed=0)
     logs = wgan.evaluate(x, batch_size=64, verbose=0, return_dict=True)
@@ -131,7 +131,7 @@ def test_frozen_generator_discriminator_approaches_the_optimum():
     generator.trainable = False
     discriminator = keras.Sequential([keras.Input((1,)), keras.layers.Dense(32, activation="tanh"),
                                       keras.layers.Dense(1)])
-    gan = GAN(data_shape=(1,), latent_dim=1, generator=generator, discriminator=discriminator)
+    gan = GAN(image_shape=(1,), latent_dim=1, generator=generator, discriminator=discriminator)
     gan.compile(d_optimizer=keras.optimizers.Adam(3e-3))
     x = np.random.default_rng(1).normal(size=(8192, 1)).astype("float32")
     gan.fit(x, batch_size=256, epochs=12, verbose=0)
@@ -161,7 +161,7 @@ def ring_gan():
     # between single modes on some seeds.
     keras.utils.set_random_seed(2)
     x, _ = gaussian_mixture_ring(32768, std=0.05, seed=0)
-    gan = GAN(data_shape=(2,), latent_dim=8, hidden_dims=(128, 128))
+    gan = GAN(image_shape=(2,), latent_dim=8, hidden_dims=(128, 128))
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0),
                 g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0))
     gan.fit(x, batch_size=256, epochs=10, verbose=0)  # 1,280 steps
@@ -186,7 +186,7 @@ def test_latent_interpolation_runs_between_the_ends(ring_gan):
 def test_conditional_gan_produces_the_class_asked_for(tmp_path):
     keras.utils.set_random_seed(4)
     x, y = gaussian_mixture_ring(8192, num_modes=4, radius=2.0, std=0.05, seed=0)
-    cgan = ConditionalGAN(num_classes=4, data_shape=(2,), latent_dim=4, hidden_dims=(64, 64))
+    cgan = ConditionalGAN(num_classes=4, image_shape=(2,), latent_dim=4, hidden_dims=(64, 64))
     fit_and_check(cgan, x, y, tmp_path=tmp_path, epochs=6, batch_size=128, labels=np.arange(4))
     centers = ring_centers(4, 2.0)
     for k in range(4):
@@ -196,7 +196,7 @@ def test_conditional_gan_produces_the_class_asked_for(tmp_path):
 
 
 def test_conditional_dcgan_uses_conditional_batch_norm_and_projection():
-    cgan = ConditionalGAN(num_classes=10, data_shape=(28, 28, 1), latent_dim=8, base_filters=4)
+    cgan = ConditionalGAN(num_classes=10, image_shape=(28, 28, 1), latent_dim=8, base_filters=4)
     names = {type(l).__name__ for l in cgan.generator.layers}
     assert "ConditionalBatchNormalization" in names and "BatchNormalization" not in names
     assert any(l.name == "class_embedding" for l in cgan.discriminator.layers)
@@ -211,7 +211,7 @@ def test_seeded_gan_training_repeats_exactly():
 
     def run():
         keras.utils.set_random_seed(9)
-        gan = GAN(data_shape=(2,), latent_dim=4, hidden_dims=(16,))
+        gan = GAN(image_shape=(2,), latent_dim=4, hidden_dims=(16,))
         gan.compile()
         history = gan.fit(x, batch_size=64, epochs=2, verbose=0)
         return history.history, gan.sample(4, seed=0)
@@ -223,29 +223,45 @@ def test_seeded_gan_training_repeats_exactly():
 
 def test_bad_inputs_name_the_value():
     with pytest.raises(ValueError, match=r"discriminator_steps must be an integer >= 1; got 0"):
-        GAN(data_shape=(2,), discriminator_steps=0)
+        GAN(image_shape=(2,), discriminator_steps=0)
     with pytest.raises(ValueError, match=r"loss must be one of .*; got 'wasserstein_clip'"):
-        GAN(data_shape=(2,), loss="wasserstein_clip")
+        GAN(image_shape=(2,), loss="wasserstein_clip")
     with pytest.raises(ValueError, match=r"square images of side \[28, 32, 64\]; got image_shape \(30, 30, 1\)"):
-        DCGAN(data_shape=(30, 30, 1))
+        DCGAN(image_shape=(30, 30, 1))
     with pytest.raises(ValueError, match=r"gp_weight must be a finite number >= 0; got -1"):
-        WGANGP(data_shape=(2,), gp_weight=-1)
+        WGANGP(image_shape=(2,), gp_weight=-1)
     dcgan = DCGAN(latent_dim=4, base_filters=4)
     dcgan.compile()
     with pytest.raises(ValueError, match=r"x has images of size 32x32; the model was built for 28x28"):
         dcgan.fit(np.zeros((4, 32, 32, 1), "float32"), verbose=0)
     with pytest.raises(ValueError, match=r"x has values outside \[-1, 1\]: min 0, max 255"):
         dcgan.fit(np.full((4, 28, 28, 1), 255.0, "float32") * (np.arange(4)[:, None, None, None] > 0), verbose=0)
-    cgan = ConditionalGAN(num_classes=4, data_shape=(2,), latent_dim=2, hidden_dims=(8,))
+    cgan = ConditionalGAN(num_classes=4, image_shape=(2,), latent_dim=2, hidden_dims=(8,))
     cgan.compile()
     with pytest.raises(ValueError, match=r"ConditionalGAN is conditional and needs class labels"):
         cgan.fit(np.zeros((8, 2), "float32"), verbose=0)
     with pytest.raises(ValueError, match=r"ConditionalGAN is conditional: pass labels"):
         cgan.sample(2)
-    gan = GAN(data_shape=(2,), latent_dim=2, hidden_dims=(8,))
+    gan = GAN(image_shape=(2,), latent_dim=2, hidden_dims=(8,))
     gan.compile()
     with pytest.raises(ValueError, match=r"x must have shape \(N, 2\); got \(8, 3\)"):
         gan.fit(np.zeros((8, 3), "float32"), verbose=0)
+
+
+def test_old_argument_names_load_from_configs_and_are_refused_by_the_constructor():
+    # Configs saved before the renames say data_shape and critic_steps (the zoo's GAN
+    # presets do: tests/test_zoo.py loads them).
+    wgan = WGANGP(image_shape=(2,), latent_dim=2, hidden_dims=(8,))
+    assert wgan.discriminator_steps == 5
+    config = wgan.get_config()
+    old = {k: v for k, v in config.items() if k not in ("image_shape", "discriminator_steps")}
+    old.update(data_shape=[2], critic_steps=3)
+    assert WGANGP.from_config(old).get_config() == {**config, "discriminator_steps": 3}
+    with pytest.raises(TypeError, match=r"WGANGP: critic_steps= is now called discriminator_steps=; "
+                                        r"pass discriminator_steps=3"):
+        WGANGP(image_shape=(2,), critic_steps=3)
+    with pytest.raises(TypeError, match=r"GAN: data_shape= is now called image_shape=; pass image_shape=\(2,\)"):
+        GAN(data_shape=(2,))
 
 
 def test_latent_arithmetic_on_gan_latents(ring_gan):
@@ -258,7 +274,7 @@ def test_latent_arithmetic_on_gan_latents(ring_gan):
 
 
 def test_class_weights_and_class_interpolation():
-    cgan = ConditionalGAN(num_classes=4, data_shape=(28, 28, 1), latent_dim=8, base_filters=4)
+    cgan = ConditionalGAN(num_classes=4, image_shape=(28, 28, 1), latent_dim=8, base_filters=4)
     cgan.compile()
     x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     cgan.fit(x, np.arange(16) % 4, batch_size=8, epochs=1, verbose=0)

@@ -82,7 +82,7 @@ def test_every_family_owns_a_format_that_follows_its_likelihood_and_saves_it():
         models.VAE(**DENSE): ImageFormat(binarize="dynamic"),
         models.VAE(likelihood="gaussian", **DENSE): ImageFormat(),
         models.Autoencoder(**DENSE): ImageFormat(),
-        models.GAN(data_shape=SHAPE, latent_dim=2, hidden_dims=(8,)): ImageFormat(scale="symmetric"),
+        models.GAN(image_shape=SHAPE, latent_dim=2, hidden_dims=(8,)): ImageFormat(scale="symmetric"),
         models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1): ImageFormat(binarize="dynamic"),
         models.PixelCNN(image_shape=SHAPE, distribution="categorical", num_levels=4, filters=4, num_blocks=1):
             ImageFormat(levels=4),
@@ -91,7 +91,7 @@ def test_every_family_owns_a_format_that_follows_its_likelihood_and_saves_it():
         assert model.image_format == fmt, type(model).__name__
         assert ImageFormat.get(model.get_config()["image_format"]) == fmt
         assert protocols.value_range(model) == fmt.value_range
-    assert models.GAN(data_shape=(2,), latent_dim=2, hidden_dims=(8,)).image_format is None
+    assert models.GAN(image_shape=(2,), latent_dim=2, hidden_dims=(8,)).image_format is None
     chosen = models.VAE(likelihood="gaussian", image_format=ImageFormat(dequantize=True), **DENSE)
     assert type(chosen).from_config(chosen.get_config()).image_format == ImageFormat(dequantize=True)
 
@@ -107,7 +107,7 @@ def test_every_family_owns_a_format_that_follows_its_likelihood_and_saves_it():
                              image_format=ImageFormat(levels=256)),
      r"PixelCNN: image_format=ImageFormat\(levels=256\) gives values in \[0, 255\], but the model takes values "
      r"in \[0, 3\]"),
-    (lambda: models.GAN(data_shape=(2,), latent_dim=2, image_format="unit"),
+    (lambda: models.GAN(image_shape=(2,), latent_dim=2, image_format="unit"),
      r"GAN: image_format applies to models of images; this one takes vectors"),
 ])
 def test_a_format_the_model_cannot_take_is_refused(build, pattern):
@@ -134,7 +134,7 @@ TINY = {
     "Autoencoder": lambda: models.Autoencoder(image_shape=FMNIST, latent_dim=2, architecture="dense",
                                               hidden_dims=(8,), seed=0),
     "VAE": lambda: models.VAE(image_shape=FMNIST, latent_dim=2, architecture="dense", hidden_dims=(8,), seed=0),
-    "ConditionalGAN": lambda: models.ConditionalGAN(num_classes=10, data_shape=FMNIST, latent_dim=4,
+    "ConditionalGAN": lambda: models.ConditionalGAN(num_classes=10, image_shape=FMNIST, latent_dim=4,
                                                     hidden_dims=(8,), seed=0),
     "GatedPixelCNN": lambda: models.GatedPixelCNN(image_shape=FMNIST, filters=4, num_layers=1, seed=0),
     "VQVAE": lambda: models.VQVAE(image_shape=FMNIST, num_codes=4, code_dim=2, filters=(4, 4), seed=0),

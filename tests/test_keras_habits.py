@@ -23,7 +23,7 @@ def ring(n=128):
 
 
 def tiny_gan(d_rate=4e-4, g_rate=1e-4, **kwargs):
-    gan = GAN(data_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0, **kwargs)
+    gan = GAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0, **kwargs)
     gan.compile(d_optimizer=keras.optimizers.Adam(d_rate), g_optimizer=keras.optimizers.Adam(g_rate))
     return gan
 
@@ -65,7 +65,7 @@ def test_reduce_lr_on_plateau_scales_both_gan_rates():
 
 
 def test_a_scheduled_member_refuses_a_learning_rate_callback():
-    gan = GAN(data_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0)
+    gan = GAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0)
     decay = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=10, decay_rate=0.5)
     gan.compile(g_optimizer=keras.optimizers.Adam(decay))
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
@@ -79,7 +79,7 @@ def test_a_scheduled_member_refuses_a_learning_rate_callback():
 def _families():
     return {
         "VAE": lambda: tiny_vae(),
-        "GAN": lambda: GAN(data_shape=(2,), latent_dim=4, hidden_dims=(8,)),
+        "GAN": lambda: GAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,)),
         "GatedPixelCNN": lambda: GatedPixelCNN(image_shape=SHAPE, filters=4, num_layers=1),
     }
 
@@ -97,7 +97,7 @@ def test_compile_refuses_loss_and_metrics(family):
 
 
 def test_gan_compile_names_its_two_optimizers():
-    gan = GAN(data_shape=(2,), latent_dim=4, hidden_dims=(8,))
+    gan = GAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,))
     with pytest.raises(ValueError, match="pass d_optimizer= and g_optimizer="):
         gan.compile(optimizer=keras.optimizers.Adam())
 
@@ -202,7 +202,7 @@ def test_models_that_cannot_weight_examples_refuse_weights():
         gan.fit(x, sample_weight=np.ones(64), verbose=0)
     with pytest.raises(ValueError, match="GAN cannot honour sample_weight"):
         gan.evaluate(x, sample_weight=np.ones(64), verbose=0)
-    cgan = ConditionalGAN(num_classes=2, data_shape=(2,), latent_dim=4, hidden_dims=(8,))
+    cgan = ConditionalGAN(num_classes=2, image_shape=(2,), latent_dim=4, hidden_dims=(8,))
     cgan.compile()
     with pytest.raises(ValueError, match="ConditionalGAN cannot honour class_weight"):
         cgan.fit(x, np.repeat([0, 1], 32), class_weight={0: 1.0, 1: 2.0}, verbose=0)

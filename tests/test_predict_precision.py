@@ -88,13 +88,13 @@ def test_conditional_vae_predict_takes_images_and_labels():
 
 
 def tiny_dcgan(**kwargs):
-    return DCGAN(data_shape=(28, 28, 1), base_filters=4, latent_dim=4, seed=0, **kwargs)
+    return DCGAN(image_shape=(28, 28, 1), base_filters=4, latent_dim=4, seed=0, **kwargs)
 
 
 GAN_FAMILIES = {
-    "gan": lambda: GAN(data_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0),
+    "gan": lambda: GAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0),
     "dcgan": tiny_dcgan,
-    "wgangp": lambda: WGANGP(data_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0),
+    "wgangp": lambda: WGANGP(image_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0),
 }
 
 
@@ -103,14 +103,14 @@ def test_gan_predict_generates_from_latents(name):
     gan = GAN_FAMILIES[name]()
     z = gan.latents(3, seed=0)
     out = gan.predict(z, verbose=0)
-    assert out.dtype == np.float32 and out.shape == (3,) + gan.data_shape
+    assert out.dtype == np.float32 and out.shape == (3,) + gan.image_shape
     np.testing.assert_allclose(out, gan.generate(z), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match=r"z must have shape \(N, 4\); got \(3, 3\)"):
         gan.predict(z[:, :3], verbose=0)
 
 
 def test_conditional_gan_predict_takes_latents_and_labels():
-    cgan = ConditionalGAN(num_classes=3, data_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0)
+    cgan = ConditionalGAN(num_classes=3, image_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0)
     z = cgan.latents(3, seed=0)
     out = cgan.predict([z, np.array([0, 1, 2])], verbose=0)
     np.testing.assert_allclose(out, cgan.generate(z, np.array([0, 1, 2])), rtol=1e-5, atol=1e-6)

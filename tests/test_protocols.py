@@ -13,7 +13,7 @@ from kerasgen import models, protocols
 
 SHAPE = (8, 8, 1)
 DENSE = {"image_shape": SHAPE, "latent_dim": 2, "architecture": "dense", "hidden_dims": (8,)}
-GAN = {"data_shape": SHAPE, "latent_dim": 2, "hidden_dims": (8,)}
+GAN = {"image_shape": SHAPE, "latent_dim": 2, "hidden_dims": (8,)}
 
 
 def vqvae(with_prior):
@@ -143,7 +143,7 @@ def test_num_classes_on_the_base_classes_survives_get_config():
     # VAE(num_classes=K) and GAN(num_classes=K) are conditional models too; their
     # config must say so, or from_config builds networks that lack the label input.
     vae = models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", hidden_dims=(8,), num_classes=3)
-    gan = models.GAN(data_shape=(2,), latent_dim=2, hidden_dims=(8,), num_classes=3)
+    gan = models.GAN(image_shape=(2,), latent_dim=2, hidden_dims=(8,), num_classes=3)
     for model in (vae, gan):
         again = type(model).from_config(model.get_config())
         assert protocols.is_conditional(again) and again.num_classes == 3

@@ -145,7 +145,7 @@ def test_kerasgen_train_resumes_after_a_kill(tmp_path, family):
 
 
 def test_kerasgen_backup_survives_a_kill_between_its_writes(tmp_path):
-    from kerasgen.training import BackupAndRestore
+    from kerasgen.callbacks import BackupAndRestore
 
     x = resume_worker.data()["vae"]
     backup = BackupAndRestore(str(tmp_path / "backup"))

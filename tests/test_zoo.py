@@ -54,6 +54,8 @@ def test_models_list_their_presets():
     assert "conditional_vae_fashion_mnist" in kerasgen.models.VAE.presets  # a subclass
     assert "vae_fashion_mnist" not in kerasgen.models.ConditionalVAE.presets
     assert kerasgen.list_presets("dcgan") == ["dcgan_fashion_mnist"]
+    # Its config.json predates the rename of data_shape to image_shape.
+    assert kerasgen.models.DCGAN.from_preset("dcgan_fashion_mnist", load_weights=False).image_shape == (28, 28, 1)
     with pytest.raises(ValueError, match=r"holds a kerasgen>DCGAN, not a VAE"):
         kerasgen.models.VAE.from_preset("dcgan_fashion_mnist")
     with pytest.raises(ValueError, match=r"unknown family 'vea'"):

@@ -1,15 +1,11 @@
 """The training core: the base model, parameter groups, optimizers and checks."""
 
-from kerasgen.training.callbacks import BackupAndRestore, NonFiniteLossError, StopOnNonFiniteLoss
 from kerasgen.training.groups import OptimizationGroup
 from kerasgen.training.model import GenerativeModel
 from kerasgen.training.optimizer_set import OptimizerSet
 
 __all__ = [
-    "BackupAndRestore",
     "GenerativeModel",
-    "NonFiniteLossError",
     "OptimizationGroup",
     "OptimizerSet",
-    "StopOnNonFiniteLoss",
 ]

@@ -9,8 +9,8 @@ from kerasgen.backend import StepMixin
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.saving import PresetMixin
 from kerasgen.training import checks
-from kerasgen.training.callbacks import StopOnNonFiniteLoss
 from kerasgen.training.groups import OptimizationGroup
+from kerasgen.training.guards import StopOnNonFiniteLoss
 from kerasgen.training.optimizer_set import OptimizerSet
 
 
@@ -129,14 +129,14 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     def default_image_format(self):
         """The format used when none is given: x / 255 in [0, 1] for images; families refine it."""
-        return None if self.image_shape is None else ImageFormat(scale="unit")
+        return ImageFormat(scale="unit") if self.image_shape is not None and len(self.image_shape) == 3 else None
 
     def _check_image_format(self):
         """Refuses a given format whose values the model cannot take (its range, its levels)."""
         owner, fmt = type(self).__name__, self._image_format
         if fmt is None:
             return
-        if self.image_shape is None:
+        if self.image_shape is None or len(self.image_shape) != 3:
             raise ValueError(f"{owner}: image_format applies to models of images; this one takes vectors "
                              f"(got image_format={fmt!r}).")
         bounds = self.input_value_range()
@@ -280,7 +280,10 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return keras.ops.one_hot(keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1,)), self.num_classes)
 
     def _unpack(self, data):
-        """(images, one-hot labels or None) from a training batch; conditional models need labels."""
+        """(x, integer class ids (N,) or None) from a training batch; conditional models need labels.
+
+        Networks that take one-hot rows get them from `self._one_hot(ids)`.
+        """
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None and not self.supports_sample_weight:
             raise self._sample_weight_error("sample weights in its batches")
@@ -289,7 +292,9 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
                 f"{type(self).__name__} is conditional and needs (images, labels) batches; "
                 "got images alone."
             )
-        return x, self._one_hot(y)
+        if self.num_classes is None or y is None:
+            return x, None
+        return x, keras.ops.reshape(keras.ops.cast(y, "int32"), (-1,))
 
     def _sample_weight(self, data):
         """The batch's sample weights as float32 (N,), or None; refused unless supported."""

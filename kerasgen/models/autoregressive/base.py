@@ -202,7 +202,8 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         return super().predict(self._check_predict_inputs(x), *args, **kwargs)
 
     def compute_losses(self, data, training=False):
-        x, one_hot = self._unpack(data)
+        x, labels = self._unpack(data)
+        one_hot = self._one_hot(labels)
         weight = self._sample_weight(data)
         log_prob = ops.sum(self.log_prob_pixels(x, one_hot, training), axis=(1, 2, 3))
         nll = -losses.weighted_mean(log_prob, weight)

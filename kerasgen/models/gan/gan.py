@@ -36,13 +36,13 @@ class GAN(GenerativeModel, Sampler, Conditional):
 
     `predict(z)` is `generate(z)`: it takes latents z (N, latent_dim) (for
     conditional models `[z, labels]`) and returns G(z), float32 samples
-    (N, *data_shape); samples passed to it are refused. `discriminate(x)`
+    (N, *image_shape); samples passed to it are refused. `discriminate(x)`
     gives D's verdict on samples, `sample(n)` draws new ones. Every output is
     float32, under a mixed precision policy too.
 
     Args:
-        data_shape: tuple, the shape of one sample: (H, W, C) images with C in
-            {1, 3}, or (D,) vectors. Default (28, 28, 1).
+        image_shape: tuple, the shape of one sample: (H, W, C) images with C
+            in {1, 3}, or (D,) vectors for toy data. Default (28, 28, 1).
         latent_dim: int, size of z ~ N(0, I). Default 64.
         loss: str, the generator's loss (and the matching discriminator
             loss): "non_saturating" (default), "minimax" (the saturating
@@ -57,7 +57,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
             in [-1, 1], as the default generators end in tanh; None for
             vectors, which may take any finite value.
         generator, discriminator: optional `keras.Model`s replacing the
-            defaults: z (N, latent_dim) -> samples (N, *data_shape); samples ->
+            defaults: z (N, latent_dim) -> samples (N, *image_shape); samples ->
             scores (N, 1).
         seed: int or None.
 
@@ -66,7 +66,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
     ```python
     import keras, kerasgen
     x, _ = kerasgen.data.gaussian_mixture_ring(1024, seed=0)
-    gan = kerasgen.models.GAN(data_shape=(2,), latent_dim=8)
+    gan = kerasgen.models.GAN(image_shape=(2,), latent_dim=8)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
     gan.fit(x, batch_size=128, epochs=1, verbose=0)
     gan.sample(5, seed=0).shape  # (5, 2)
@@ -86,11 +86,17 @@ class GAN(GenerativeModel, Sampler, Conditional):
     network_keys = ("generator", "discriminator")
     default_architecture = "mlp"
     discriminator_batch_norm = True
+    # Old argument names -> new: from_config maps them (presets saved before
+    # the rename load), the constructor refuses them with the new name.
+    renamed_arguments = {"data_shape": "image_shape"}
 
-    def __init__(self, data_shape=(28, 28, 1), latent_dim=64, loss=None, discriminator_steps=1,
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=64, loss=None, discriminator_steps=1,
                  spectral_norm=False, architecture=None, base_filters=64, hidden_dims=(128, 128),
                  generator=None, discriminator=None, num_classes=None, seed=None, **kwargs):
         owner = type(self).__name__
+        for old, new in self.renamed_arguments.items():
+            if old in kwargs:
+                raise TypeError(f"{owner}: {old}= is now called {new}=; pass {new}={kwargs[old]!r}.")
         loss = loss or self.default_loss
         if loss not in self.allowed_losses:
             raise ValueError(f"{owner}: loss must be one of {self.allowed_losses}; got {loss!r}.")
@@ -101,12 +107,13 @@ class GAN(GenerativeModel, Sampler, Conditional):
         checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
         checks.check_integer(base_filters, "base_filters", owner, what="a positive integer")
         hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
-        data_shape = _check_data_shape(data_shape, owner)
-        is_image = len(data_shape) == 3
-        super().__init__(image_shape=data_shape if is_image else None, seed=seed, **kwargs)
+        image_shape = _check_sample_shape(image_shape, owner)
+        is_image = len(image_shape) == 3
+        # The base checks images only: a (D,) shape is checked here, in _checked_inputs.
+        super().__init__(image_shape=image_shape if is_image else None, seed=seed, **kwargs)
         if (generator is None) != (discriminator is None):
             raise ValueError(f"{owner}: pass both generator and discriminator, or neither.")
-        self.data_shape = data_shape
+        self.image_shape = image_shape
         self.latent_dim = int(latent_dim)
         self.loss_kind = loss
         self.discriminator_steps = int(discriminator_steps)
@@ -117,10 +124,10 @@ class GAN(GenerativeModel, Sampler, Conditional):
             checks.check_integer(num_classes, "num_classes", owner, minimum=2)
         self.num_classes = None if num_classes is None else int(num_classes)
         if architecture == "auto":
-            architecture = "dcgan" if is_image and data_shape[0] in networks.DCGAN_SIZES \
-                and data_shape[0] == data_shape[1] else "mlp"
+            architecture = "dcgan" if is_image and image_shape[0] in networks.DCGAN_SIZES \
+                and image_shape[0] == image_shape[1] else "mlp"
         if architecture == "dcgan" and generator is None:
-            networks.check_dcgan_shape(data_shape, owner)
+            networks.check_dcgan_shape(image_shape, owner)
         self.architecture = architecture
         self._check_image_format()
         if generator is None:
@@ -136,19 +143,19 @@ class GAN(GenerativeModel, Sampler, Conditional):
         """The default (generator, discriminator) for `architecture`."""
         if self.architecture == "dcgan":
             return (
-                networks.dcgan_generator(self.latent_dim, self.data_shape, self.base_filters,
+                networks.dcgan_generator(self.latent_dim, self.image_shape, self.base_filters,
                                          num_classes=self.num_classes),
-                networks.dcgan_discriminator(self.data_shape, self.base_filters,
+                networks.dcgan_discriminator(self.image_shape, self.base_filters,
                                              num_classes=self.num_classes,
                                              spectral_norm=self.spectral_norm,
                                              batch_norm=self.discriminator_batch_norm),
             )
-        is_image = len(self.data_shape) == 3
+        is_image = len(self.image_shape) == 3
         generator = networks.mlp_generator(
-            self.latent_dim, self.data_shape, self.hidden_dims,
+            self.latent_dim, self.image_shape, self.hidden_dims,
             output_activation="tanh" if is_image else None, num_classes=self.num_classes)
         discriminator = networks.mlp_discriminator(
-            self.data_shape, self.hidden_dims, num_classes=self.num_classes,
+            self.image_shape, self.hidden_dims, num_classes=self.num_classes,
             spectral_norm=self.spectral_norm)
         return generator, discriminator
 
@@ -156,10 +163,10 @@ class GAN(GenerativeModel, Sampler, Conditional):
         owner = type(self).__name__
         labels = ops.zeros((2,), "int32")
         fake = self._generate(ops.zeros((2, self.latent_dim)), labels, training=False)
-        if tuple(fake.shape)[1:] != self.data_shape:
+        if tuple(fake.shape)[1:] != self.image_shape:
             raise ValueError(
                 f"{owner}: the generator must map {self.latent_dim} latent values to samples of "
-                f"shape {self.data_shape}; it returns {tuple(fake.shape)[1:]}."
+                f"shape {self.image_shape}; it returns {tuple(fake.shape)[1:]}."
             )
         score = self._discriminate(fake, labels, training=False)
         if int(np.prod(tuple(score.shape)[1:])) != 1:
@@ -187,7 +194,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return None if fmt is None else fmt.value_range
 
     def default_image_format(self):
-        return None if self.image_shape is None else ImageFormat(scale="symmetric")
+        return ImageFormat(scale="symmetric") if len(self.image_shape) == 3 else None
 
     # -- the objective ------------------------------------------------------
 
@@ -220,16 +227,6 @@ class GAN(GenerativeModel, Sampler, Conditional):
 
     def default_optimizer(self):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
-
-    def _unpack(self, data):
-        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if sample_weight is not None:
-            raise self._sample_weight_error("sample weights in its batches")
-        if self.num_classes is not None:
-            if y is None:
-                raise ValueError(f"{type(self).__name__} needs (samples, labels) batches; got samples alone.")
-            y = ops.reshape(ops.cast(y, "int32"), (-1,))
-        return x, y
 
     def _latents(self, x):
         return keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.seed_generator)
@@ -287,7 +284,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
     def predict(self, x, *args, **kwargs):
         """G(z) for latents: `x` is z (N, latent_dim), or [z, labels] for conditional models.
 
-        Returns float32 samples (N, *data_shape), as `generate(z)` does. The
+        Returns float32 samples (N, *image_shape), as `generate(z)` does. The
         latents are checked (shape, NaN/Inf) before Keras sees them; samples
         passed by mistake are refused with a pointer to `discriminate` (D's
         scores) and `sample` (new samples). Datasets of latents pass unchecked.
@@ -309,11 +306,11 @@ class GAN(GenerativeModel, Sampler, Conditional):
         else:
             z, labels = x, None
         shape = np.shape(z) if checks.is_array_like(z) or isinstance(z, (list, tuple)) else None
-        if shape is not None and tuple(shape[1:]) == self.data_shape != (self.latent_dim,):
+        if shape is not None and tuple(shape[1:]) == self.image_shape != (self.latent_dim,):
             raise ValueError(
                 f"{owner}.predict takes latent vectors z of shape (N, {self.latent_dim}) and returns "
                 f"G(z); got an array of shape {tuple(shape)}, which looks like samples of shape "
-                f"{self.data_shape}. To score samples use {owner}.discriminate(x); to draw new "
+                f"{self.image_shape}. To score samples use {owner}.discriminate(x); to draw new "
                 f"samples, {owner}.sample(n); for latents, {owner}.latents(n)."
             )
         z = checks.check_latents(z, self.latent_dim, owner=owner)
@@ -322,7 +319,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return [z, self._labels_for(labels, len(z))]
 
     def discriminate(self, x, labels=None, batch_size=256):
-        """D's verdict on samples x (N, *data_shape), a float32 NumPy array (N,).
+        """D's verdict on samples x (N, *image_shape), a float32 NumPy array (N,).
 
         Probabilities of "real" for the logit losses ("minimax",
         "non_saturating"), raw scores otherwise (hinge, least squares, a
@@ -348,14 +345,14 @@ class GAN(GenerativeModel, Sampler, Conditional):
     # -- inputs -------------------------------------------------------------
 
     def _checked_inputs(self, x, y, argument="x"):
-        if self.num_classes is None and y is not None:
-            return super()._checked_inputs(x, y, argument)  # refuses the labels
-        if self.image_shape is None and x is not None and checks.is_array_like(x):
+        if len(self.image_shape) == 3 or self.num_classes is None and y is not None:
+            return super()._checked_inputs(x, y, argument)  # images; or refuses the labels
+        if x is not None and checks.is_array_like(x):
             x = np.asarray(x)
-            if x.shape[1:] != self.data_shape or x.ndim != len(self.data_shape) + 1:
+            if x.shape[1:] != self.image_shape or x.ndim != len(self.image_shape) + 1:
                 raise ValueError(
                     f"{type(self).__name__}: {argument} must have shape (N, "
-                    f"{', '.join(map(str, self.data_shape))}); got {x.shape}."
+                    f"{', '.join(map(str, self.image_shape))}); got {x.shape}."
                 )
             if not np.all(np.isfinite(x)):
                 raise ValueError(f"{type(self).__name__}: {argument} contains NaN or Inf.")
@@ -364,11 +361,11 @@ class GAN(GenerativeModel, Sampler, Conditional):
                                         argument="y" if argument == "x" else f"{argument} labels",
                                         owner=type(self).__name__)
             return x.astype("float32"), y
-        if self.image_shape is None and self.num_classes is not None and checks.is_tf_dataset(x):
+        if self.num_classes is not None and checks.is_tf_dataset(x):
             from kerasgen.data import check_labels
 
             return check_labels(x, num_classes=self.num_classes, argument=argument), y
-        return super()._checked_inputs(x, y, argument)
+        return x, y
 
     def _labels_for(self, labels, n, argument="labels"):
         if self.num_classes is not None and labels is None:
@@ -403,7 +400,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return ops.convert_to_numpy(keras.random.normal((n, self.latent_dim), seed=self.seed_generator))
 
     def generate(self, z, labels=None, batch_size=256):
-        """G(z) for latents z (N, latent_dim), as a NumPy array (N, *data_shape).
+        """G(z) for latents z (N, latent_dim), as a NumPy array (N, *image_shape).
 
         For conditional models, `labels` are class ids (one, or one per row)
         or class weights (N, num_classes) whose rows sum to 1.
@@ -431,7 +428,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
             labels: class ids for conditional models (one, or one per pair).
 
         Returns:
-            (steps, *data_shape) for single latents, (N, steps, *data_shape) for batches.
+            (steps, *image_shape) for single latents, (N, steps, *image_shape) for batches.
         """
         if np.shape(z1) != np.shape(z2):
             raise ValueError(
@@ -447,7 +444,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         labels = self._labels_for(labels, n)
         flat_labels = None if labels is None else np.concatenate([labels] * steps)
         out = self.generate(path.reshape(-1, self.latent_dim), flat_labels)
-        out = out.reshape((steps, n) + self.data_shape).swapaxes(0, 1)
+        out = out.reshape((steps, n) + self.image_shape).swapaxes(0, 1)
         return out[0] if single else out
 
     def latent_arithmetic(self, add, subtract=(), labels=None):
@@ -457,7 +454,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         "sneaker", z_b "sandal" and z_c "ankle boot" (Radford et al. 2016).
 
         Returns:
-            One sample of `data_shape`.
+            One sample of `image_shape`.
         """
         z = latent_arithmetic(add, subtract)
         if z.shape[-1] != self.latent_dim:
@@ -471,7 +468,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
     def get_config(self):
         return {
             **super().get_config(),
-            "data_shape": self.data_shape,
+            "image_shape": self.image_shape,
             "latent_dim": self.latent_dim,
             "loss": self.loss_kind,
             "discriminator_steps": self.discriminator_steps,
@@ -488,6 +485,9 @@ class GAN(GenerativeModel, Sampler, Conditional):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        for old, new in cls.renamed_arguments.items():
+            if old in config:
+                config[new] = config.pop(old)
         if "value_range" in config:
             # Saved before models owned an ImageFormat (the zoo's GAN presets).
             value_range = config.pop("value_range")
@@ -501,15 +501,15 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return super().from_config(config)
 
 
-def _check_data_shape(data_shape, owner):
+def _check_sample_shape(image_shape, owner):
     """(H, W, C) for images or (D,) for vectors, positive integers; returns a tuple."""
-    ok = isinstance(data_shape, (tuple, list)) and len(data_shape) in (1, 3) and all(
+    ok = isinstance(image_shape, (tuple, list)) and len(image_shape) in (1, 3) and all(
         isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d > 0
-        for d in data_shape
+        for d in image_shape
     )
     if not ok:
         raise ValueError(
-            f"{owner}: data_shape must be (H, W, C) for images or (D,) for vectors, positive "
-            f"integers; got {data_shape!r}."
+            f"{owner}: image_shape must be (H, W, C) for images or (D,) for vectors, positive "
+            f"integers; got {image_shape!r}."
         )
-    return tuple(int(d) for d in data_shape)
+    return tuple(int(d) for d in image_shape)

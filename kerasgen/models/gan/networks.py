@@ -44,9 +44,9 @@ def _projection_output(features, labels, num_classes, spectral_norm):
     return out
 
 
-def mlp_generator(latent_dim, data_shape, hidden_dims=(128, 128), output_activation=None,
+def mlp_generator(latent_dim, image_shape, hidden_dims=(128, 128), output_activation=None,
                   num_classes=None, batch_norm=False, name="generator"):
-    """z (and class ids) -> samples of `data_shape` through dense layers."""
+    """z (and class ids) -> samples of `image_shape` ((H, W, C) or (D,)) through dense layers."""
     inputs, x, conditional = _inputs((latent_dim,), num_classes, "latents")
     labels = inputs[1] if conditional else None
     for units in hidden_dims:
@@ -54,15 +54,15 @@ def mlp_generator(latent_dim, data_shape, hidden_dims=(128, 128), output_activat
         if batch_norm or conditional:
             x = _normalize(x, labels, num_classes)
         x = layers.ReLU()(x)
-    x = layers.Dense(math.prod(data_shape), activation=output_activation)(x)
-    x = layers.Reshape(data_shape)(x)
+    x = layers.Dense(math.prod(image_shape), activation=output_activation)(x)
+    x = layers.Reshape(image_shape)(x)
     return keras.Model(inputs if conditional else inputs[0], x, name=name)
 
 
-def mlp_discriminator(data_shape, hidden_dims=(128, 128), num_classes=None, spectral_norm=False,
+def mlp_discriminator(image_shape, hidden_dims=(128, 128), num_classes=None, spectral_norm=False,
                       name="discriminator"):
     """Samples (and class ids) -> one raw score each, through dense layers."""
-    inputs, x, conditional = _inputs(data_shape, num_classes, "samples")
+    inputs, x, conditional = _inputs(image_shape, num_classes, "samples")
     x = layers.Flatten()(x)
     for units in hidden_dims:
         x = _sn(layers.Dense(units), spectral_norm)(x)

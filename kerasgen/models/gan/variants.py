@@ -25,7 +25,7 @@ class DCGAN(GAN):
     images use `discriminate(x)`.
 
     Args:
-        data_shape: (28, 28, C), (32, 32, C) or (64, 64, C), C in {1, 3}.
+        image_shape: (28, 28, C), (32, 32, C) or (64, 64, C), C in {1, 3}.
         base_filters: int, D's first width and G's last; each stage doubles it.
         **kwargs: as for `GAN` (`loss`, `discriminator_steps`,
             `spectral_norm`, `latent_dim`, ...).
@@ -48,9 +48,9 @@ class DCGAN(GAN):
 
     default_architecture = "dcgan"
 
-    def __init__(self, data_shape=(28, 28, 1), **kwargs):
+    def __init__(self, image_shape=(28, 28, 1), **kwargs):
         kwargs.pop("architecture", None)
-        super().__init__(data_shape=data_shape, architecture="dcgan", **kwargs)
+        super().__init__(image_shape=image_shape, architecture="dcgan", **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -72,7 +72,7 @@ class ConditionalGAN(GAN):
     ```python
     import numpy as np, kerasgen
     x, y = kerasgen.data.gaussian_mixture_ring(512, num_modes=4, seed=0)
-    cgan = kerasgen.models.ConditionalGAN(num_classes=4, data_shape=(2,), latent_dim=4)
+    cgan = kerasgen.models.ConditionalGAN(num_classes=4, image_shape=(2,), latent_dim=4)
     cgan.compile()
     cgan.fit(x, y, batch_size=64, epochs=1, verbose=0)
     cgan.sample(3, labels=2, seed=0).shape  # (3, 2)
@@ -102,7 +102,7 @@ class ConditionalGAN(GAN):
             steps: int >= 2, both ends included.
 
         Returns:
-            (steps, *data_shape) for one latent, (N, steps, *data_shape) for a batch.
+            (steps, *image_shape) for one latent, (N, steps, *image_shape) for a batch.
         """
         single = np.ndim(z) == 1
         z = np.atleast_2d(np.asarray(z, "float32"))
@@ -112,7 +112,7 @@ class ConditionalGAN(GAN):
         eye = np.eye(self.num_classes, dtype="float32")
         weights = (1 - t) * eye[ends[0]] + t * eye[ends[1]]  # (steps, K)
         out = self.generate(np.repeat(z, steps, axis=0), np.tile(weights, (len(z), 1)))
-        out = out.reshape((len(z), steps) + self.data_shape)
+        out = out.reshape((len(z), steps) + self.image_shape)
         return out[0] if single else out
 
 
@@ -128,7 +128,8 @@ class WGANGP(GAN):
     returns the critic's raw scores.
 
     Args:
-        critic_steps: int >= 1, critic updates per generator update (5 in the paper).
+        discriminator_steps: int >= 1, critic updates per generator update
+            (default 5, as in the paper).
         gp_weight: float >= 0, lambda (10 in the paper).
         **kwargs: as for `GAN`; the architecture is DCGAN-style for square
             images of side 28, 32 or 64, MLPs otherwise. Default optimizers:
@@ -139,7 +140,7 @@ class WGANGP(GAN):
     ```python
     import kerasgen
     x, _ = kerasgen.data.gaussian_mixture_ring(512, seed=0)
-    wgan = kerasgen.models.WGANGP(data_shape=(2,), latent_dim=4, critic_steps=2)
+    wgan = kerasgen.models.WGANGP(image_shape=(2,), latent_dim=4, discriminator_steps=2)
     wgan.compile()
     wgan.fit(x, batch_size=64, epochs=1, verbose=0)
     ```
@@ -153,15 +154,14 @@ class WGANGP(GAN):
     allowed_losses = ("wasserstein",)
     default_architecture = "auto"
     discriminator_batch_norm = False
+    renamed_arguments = {**GAN.renamed_arguments, "critic_steps": "discriminator_steps"}
 
-    def __init__(self, critic_steps=5, gp_weight=10.0, **kwargs):
+    def __init__(self, discriminator_steps=5, gp_weight=10.0, **kwargs):
         if not isinstance(gp_weight, (int, float)) or isinstance(gp_weight, bool) or gp_weight < 0 \
                 or not math.isfinite(gp_weight):
             raise ValueError(f"WGANGP: gp_weight must be a finite number >= 0; got {gp_weight!r}.")
-        checks.check_integer(critic_steps, "critic_steps", "WGANGP")
-        kwargs.setdefault("discriminator_steps", critic_steps)
         self.gp_weight = float(gp_weight)
-        super().__init__(**kwargs)
+        super().__init__(discriminator_steps=discriminator_steps, **kwargs)
 
     def default_optimizer(self):
         return keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
@@ -182,12 +182,4 @@ class WGANGP(GAN):
         }
 
     def get_config(self):
-        config = super().get_config()
-        config["critic_steps"] = config.pop("discriminator_steps")
-        return {**config, "gp_weight": self.gp_weight}
-
-    @property
-    def critic_steps(self):
-        return self.discriminator_steps
-
-
+        return {**super().get_config(), "gp_weight": self.gp_weight}

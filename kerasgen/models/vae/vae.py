@@ -162,7 +162,8 @@ class VAE(LatentImageModel, DensityModel, Sampler):
         return losses.gaussian_log_prob(x, decoder_out, self._decoder_log_scale())
 
     def compute_losses(self, data, training=False):
-        x, one_hot = self._unpack(data)
+        x, labels = self._unpack(data)
+        one_hot = self._one_hot(labels)
         weight = self._sample_weight(data)
         mean, log_var = self.posterior(x, one_hot, training)
         eps = keras.random.normal(ops.shape(mean), seed=self.noise_seed(training))

@@ -1,4 +1,8 @@
-"""Callbacks that every kerasgen model uses during `fit`."""
+"""Guards of a training run: the NaN/Inf stop `fit` adds, and crash-safe backups.
+
+The training base needs them, so they sit below `kerasgen.callbacks`, the
+public module that re-exports them.
+"""
 
 import hashlib
 import json
@@ -84,7 +88,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     x = (np.random.default_rng(0).random((64, 8, 8, 1)) < 0.5).astype("float32")
     vae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", seed=0)
     vae.compile(optimizer="adam")
-    backup = kerasgen.training.BackupAndRestore("/tmp/kerasgen_backup_example")
+    backup = kerasgen.callbacks.BackupAndRestore("/tmp/kerasgen_backup_example")
     vae.fit(x, epochs=2, shuffle=False, callbacks=[backup], verbose=0)
     ```
     """

@@ -5,7 +5,7 @@ import numpy as np
 from keras import layers
 
 from kerasgen.saving import PresetMixin
-from kerasgen.training.model import check_image_shape
+from kerasgen import checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -44,7 +44,7 @@ class Classifier(PresetMixin, keras.Model):
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, filters=(32, 64), feature_dim=128,
                  dropout=0.3, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = check_image_shape(image_shape, "Classifier")
+        self.image_shape = checks.check_image_shape(image_shape, "Classifier")
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"Classifier: num_classes must be an integer >= 2; got {num_classes!r}.")
         filters = tuple(filters)

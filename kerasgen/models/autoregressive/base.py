@@ -11,8 +11,8 @@ from kerasgen import losses
 from kerasgen.backend import sampling_threads
 from kerasgen.models.autoregressive import distributions
 from kerasgen.protocols import Conditional, DensityModel, Sampler
-from kerasgen.training import checks
-from kerasgen.training.model import GenerativeModel, check_image_shape
+from kerasgen import checks
+from kerasgen.training.model import GenerativeModel
 
 SAMPLING_METHODS = ("cached", "naive")
 INPUT_ENCODINGS = ("scaled", "one_hot")
@@ -73,7 +73,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         owner = type(self).__name__
         if input_encoding not in INPUT_ENCODINGS:
             raise ValueError(f"{owner}: input_encoding must be one of {INPUT_ENCODINGS}; got {input_encoding!r}.")
-        image_shape = check_image_shape(image_shape, owner)
+        image_shape = checks.check_image_shape(image_shape, owner)
         if distribution not in distributions.DISTRIBUTIONS:
             raise ValueError(
                 f"{owner}: distribution must be one of {distributions.DISTRIBUTIONS}; got {distribution!r}."

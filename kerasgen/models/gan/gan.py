@@ -9,7 +9,7 @@ from kerasgen import losses
 from kerasgen.models.gan import networks
 from kerasgen.protocols import Conditional, Sampler
 from kerasgen.training import GenerativeModel, OptimizationGroup
-from kerasgen.training import checks
+from kerasgen import checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
@@ -99,7 +99,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
         checks.check_integer(base_filters, "base_filters", owner, what="a positive integer")
         hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
-        data_shape = _check_data_shape(data_shape, owner)
+        data_shape = checks.check_image_shape(data_shape, owner, argument="data_shape", vectors=True)
         is_image = len(data_shape) == 3
         if not (value_range is None or isinstance(value_range, str) and value_range == "auto"):
             value_range = checks.check_value_range(value_range, owner)
@@ -482,17 +482,3 @@ class GAN(GenerativeModel, Sampler, Conditional):
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
         }
-
-
-def _check_data_shape(data_shape, owner):
-    """(H, W, C) for images or (D,) for vectors, positive integers; returns a tuple."""
-    ok = isinstance(data_shape, (tuple, list)) and len(data_shape) in (1, 3) and all(
-        isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d > 0
-        for d in data_shape
-    )
-    if not ok:
-        raise ValueError(
-            f"{owner}: data_shape must be (H, W, C) for images or (D,) for vectors, positive "
-            f"integers; got {data_shape!r}."
-        )
-    return tuple(int(d) for d in data_shape)

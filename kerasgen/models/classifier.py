@@ -45,10 +45,9 @@ class Classifier(PresetMixin, keras.Model):
                  dropout=0.3, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = checks.check_image_shape(image_shape, "Classifier")
-        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-            raise ValueError(f"Classifier: num_classes must be an integer >= 2; got {num_classes!r}.")
+        checks.check_integer(num_classes, "num_classes", "Classifier", minimum=2)
         filters = tuple(filters)
-        if not filters or not all(isinstance(f, int) and f > 0 for f in filters):
+        if not filters or not all(checks.is_integer(f) and f > 0 for f in filters):
             raise ValueError(f"Classifier: filters must be positive integers; got {filters!r}.")
         factor = 2 ** len(filters)
         if self.image_shape[0] % factor or self.image_shape[1] % factor:
@@ -56,8 +55,7 @@ class Classifier(PresetMixin, keras.Model):
                 f"Classifier: {len(filters)} pooling stages need image sides divisible by {factor}; "
                 f"got image_shape {self.image_shape}."
             )
-        if not isinstance(feature_dim, int) or feature_dim < 1:
-            raise ValueError(f"Classifier: feature_dim must be a positive integer; got {feature_dim!r}.")
+        checks.check_integer(feature_dim, "feature_dim", "Classifier", what="a positive integer")
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"Classifier: dropout must be in [0, 1); got {dropout!r}.")
         self.num_classes, self.filters = num_classes, filters

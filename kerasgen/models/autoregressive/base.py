@@ -84,12 +84,9 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
             num_levels = 2
         elif num_levels is None:
             num_levels = 256
-        if not isinstance(num_levels, (int, np.integer)) or num_levels < 2:
-            raise ValueError(f"{owner}: num_levels must be an integer >= 2; got {num_levels!r}.")
-        if not isinstance(num_mixtures, (int, np.integer)) or num_mixtures < 1:
-            raise ValueError(f"{owner}: num_mixtures must be an integer >= 1; got {num_mixtures!r}.")
-        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
-            raise ValueError(f"{owner}: num_classes must be an integer >= 2 or None; got {num_classes!r}.")
+        checks.check_integer(num_levels, "num_levels", owner, minimum=2)
+        checks.check_integer(num_mixtures, "num_mixtures", owner)
+        checks.check_integer(num_classes, "num_classes", owner, minimum=2, allow_none=True)
         super().__init__(image_shape=image_shape, seed=seed, **kwargs)
         self.distribution = distribution
         self.num_levels = int(num_levels)

@@ -38,7 +38,7 @@ def check_bool(value, argument, owner=None):
 
 
 def check_image_shape(image_shape, owner=None, *, argument="image_shape", vectors=False,
-                      unknown_sizes=False, channels=(1, 3)):
+                      unknown_sizes=False, any_channels=False):
     """The one check of an image shape: (H, W, C) of positive integers; returns a tuple.
 
     Args:
@@ -47,7 +47,7 @@ def check_image_shape(image_shape, owner=None, *, argument="image_shape", vector
         argument: str, the argument's name, quoted in errors.
         vectors: bool, whether (D,) is allowed too (a GAN's data_shape).
         unknown_sizes: bool, whether None entries (any size) are allowed.
-        channels: tuple of the channel counts allowed, or None for any.
+        any_channels: bool, whether any channel count is allowed (default: 1 or 3).
     """
     try:
         shape = None if isinstance(image_shape, str) else tuple(image_shape)
@@ -63,7 +63,7 @@ def check_image_shape(image_shape, owner=None, *, argument="image_shape", vector
             f"{' (or None for any size)' if unknown_sizes else ''}; got {image_shape!r}."
         )
     shape = tuple(None if d is None else int(d) for d in shape)
-    if len(shape) == 3 and channels is not None and shape[-1] not in channels:
+    if len(shape) == 3 and not any_channels and shape[-1] not in (1, 3):
         raise ValueError(
             f"{_prefix(owner)}{argument} must have 1 (grey) or 3 (RGB) channels; got {shape[-1]} "
             f"in {shape}."

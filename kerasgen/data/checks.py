@@ -189,7 +189,7 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
     if not isinstance(argument, str) or not argument:
         raise ValueError(f"argument must be a non-empty string; got {argument!r}")
     image_shape = None if image_shape is None else checks.check_image_shape(
-        image_shape, unknown_sizes=True, channels=None)
+        image_shape, unknown_sizes=True, any_channels=True)
     value_range = checks.check_value_range(value_range, allow_none=True)
     num_classes = checks.check_integer(num_classes, "num_classes", minimum=2, allow_none=True)
 

@@ -287,13 +287,12 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
     recipe = copy.deepcopy(recipe)
     if epochs is not None:
-        checks.check_integer(epochs, "epochs", what="a positive integer")
-        recipe["train"]["epochs"] = epochs
+        recipe["train"]["epochs"] = checks.check_integer(epochs, "epochs", what="a positive integer")
     if steps_per_epoch is not None:
-        checks.check_integer(steps_per_epoch, "steps_per_epoch", what="a positive integer")
-        recipe["train"]["steps_per_epoch"] = steps_per_epoch
+        recipe["train"]["steps_per_epoch"] = checks.check_integer(steps_per_epoch, "steps_per_epoch",
+                                                                  what="a positive integer")
     if test_images is not None:
-        checks.check_integer(test_images, "test_images", minimum=2, what="an integer of at least 2")
+        test_images = checks.check_integer(test_images, "test_images", minimum=2, what="an integer of at least 2")
         for which in ("headline", "check"):
             recipe[which]["test_images"] = min(recipe[which]["test_images"], test_images)
     if resume not in (None, True):

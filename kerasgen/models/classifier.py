@@ -45,17 +45,15 @@ class Classifier(PresetMixin, keras.Model):
                  dropout=0.3, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = checks.check_image_shape(image_shape, "Classifier")
-        checks.check_integer(num_classes, "num_classes", "Classifier", minimum=2)
-        filters = tuple(filters)
-        if not filters or not all(checks.is_integer(f) and f > 0 for f in filters):
-            raise ValueError(f"Classifier: filters must be positive integers; got {filters!r}.")
+        num_classes = checks.check_integer(num_classes, "num_classes", "Classifier", minimum=2)
+        filters = checks.check_sizes(filters, "filters", "Classifier", allow_empty=False)
         factor = 2 ** len(filters)
         if self.image_shape[0] % factor or self.image_shape[1] % factor:
             raise ValueError(
                 f"Classifier: {len(filters)} pooling stages need image sides divisible by {factor}; "
                 f"got image_shape {self.image_shape}."
             )
-        checks.check_integer(feature_dim, "feature_dim", "Classifier", what="a positive integer")
+        feature_dim = checks.check_integer(feature_dim, "feature_dim", "Classifier", what="a positive integer")
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"Classifier: dropout must be in [0, 1); got {dropout!r}.")
         self.num_classes, self.filters = num_classes, filters

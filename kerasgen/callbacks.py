@@ -5,7 +5,6 @@ defined in `kerasgen.training.guards` (the training base, below this module,
 uses them) and public here.
 """
 
-import math
 import numbers
 import os
 
@@ -13,15 +12,12 @@ import numpy as np
 
 import keras
 
+from kerasgen import checks
 from kerasgen import protocols
 from kerasgen.training.guards import BackupAndRestore, NonFiniteLossError, StopOnNonFiniteLoss
 from kerasgen.utils import image_grid, write_png
 
 __all__ = ["BackupAndRestore", "EvaluationCallback", "NonFiniteLossError", "SampleGrid", "StopOnNonFiniteLoss"]
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -131,11 +127,9 @@ class SampleGrid(keras.callbacks.Callback):
                 f"{owner}: path {path!r} has no {{epoch}} field, so every save would replace the "
                 "last one; add {epoch} (e.g. 'grid_{epoch:03d}.png') or pass overwrite=True."
             )
-        if not _is_int(every_n_epochs) or every_n_epochs < 1:
-            raise ValueError(f"{owner}: every_n_epochs must be an integer >= 1; got {every_n_epochs!r}.")
-        if not _is_int(num_images) or num_images < 1:
-            raise ValueError(f"{owner}: num_images must be an integer >= 1; got {num_images!r}.")
-        if seed is not None and not _is_int(seed):
+        checks.check_integer(every_n_epochs, "every_n_epochs", owner)
+        checks.check_integer(num_images, "num_images", owner)
+        if seed is not None and not checks.is_integer(seed):
             raise ValueError(f"{owner}: seed must be an integer or None; got {seed!r}.")
         if labels is not None:
             shape = np.shape(labels)
@@ -144,24 +138,11 @@ class SampleGrid(keras.callbacks.Callback):
                     f"{owner}: labels must be one class id or {num_images} of them (num_images); "
                     f"got shape {shape}."
                 )
-        if rows is not None and (not _is_int(rows) or rows < 1):
-            raise ValueError(f"{owner}: rows must be an integer >= 1 or None; got {rows!r}.")
-        ok = value_range is None or (
-            isinstance(value_range, (tuple, list))
-            and len(value_range) == 2
-            and all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-                    for v in value_range)
-            and value_range[0] < value_range[1]
-        )
-        if not ok:
-            raise ValueError(
-                f"{owner}: value_range must be None (the model's image format) or a pair (low, high) of "
-                f"finite numbers with low < high; got {value_range!r}."
-            )
-        if not _is_int(scale) or scale < 1:
-            raise ValueError(f"{owner}: scale must be an integer >= 1; got {scale!r}.")
-        if not isinstance(overwrite, bool):
-            raise ValueError(f"{owner}: overwrite must be True or False; got {overwrite!r}.")
+        checks.check_integer(rows, "rows", owner, allow_none=True)
+        if value_range is not None:  # None: the model's image format
+            checks.check_value_range(value_range, owner)
+        checks.check_integer(scale, "scale", owner)
+        checks.check_bool(overwrite, "overwrite", owner)
         self.path = path
         self.every_n_epochs = int(every_n_epochs)
         self.num_images = int(num_images)
@@ -282,8 +263,7 @@ class EvaluationCallback(keras.callbacks.Callback):
 
     def __init__(self, data, labels=None, every_n_epochs=1, prefix="eval_", **evaluate_kwargs):
         super().__init__()
-        if not _is_int(every_n_epochs) or every_n_epochs < 1:
-            raise ValueError(f"EvaluationCallback: every_n_epochs must be an integer >= 1; got {every_n_epochs!r}.")
+        checks.check_integer(every_n_epochs, "every_n_epochs", "EvaluationCallback")
         if not isinstance(prefix, str):
             raise TypeError(f"EvaluationCallback: prefix must be a str; got {prefix!r}.")
         self.data, self.labels = data, labels

@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from kerasgen import checks
 from kerasgen import protocols
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.metrics.coverage import class_coverage
@@ -209,7 +210,7 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
     ```
     """
     name = type(model).__name__
-    if not isinstance(verbose, int) or verbose not in (0, 1):
+    if not checks.is_integer(verbose) or verbose not in (0, 1):
         raise ValueError(f"evaluate: verbose must be 0 or 1; got {verbose!r}.")
     applicable = available_metrics(model)
     x, labels = _collect(data, labels, max_examples)

@@ -33,6 +33,7 @@ import warnings
 
 import keras
 
+from kerasgen import checks
 from kerasgen.saving import attach_preset_registry, check_weights_finite
 from kerasgen.version import __version__
 
@@ -378,8 +379,7 @@ def compile_from_recipe(model, recipe=None):
 
 
 def _load_for_use(name_or_path, load_weights, compile, owner):
-    if not isinstance(compile, bool):
-        raise ValueError(f"{owner}: compile must be True or False; got {compile!r}.")
+    checks.check_bool(compile, "compile", owner)
     model = load_preset(name_or_path, load_weights=load_weights)
     if compile:
         compile_from_recipe(model, load_metadata(name_or_path).get("recipe"))

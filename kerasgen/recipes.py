@@ -24,6 +24,7 @@ import time
 import keras
 import numpy as np
 
+from kerasgen import checks
 from kerasgen import protocols
 from kerasgen.data.image_format import ImageFormat
 
@@ -274,16 +275,12 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
     recipe = copy.deepcopy(recipe)
     if epochs is not None:
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer; got {epochs!r}.")
-        recipe["train"]["epochs"] = epochs
+        recipe["train"]["epochs"] = checks.check_integer(epochs, "epochs", what="a positive integer")
     if steps_per_epoch is not None:
-        if isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
-            raise ValueError(f"steps_per_epoch must be a positive integer; got {steps_per_epoch!r}.")
-        recipe["train"]["steps_per_epoch"] = steps_per_epoch
+        recipe["train"]["steps_per_epoch"] = checks.check_integer(steps_per_epoch, "steps_per_epoch",
+                                                                  what="a positive integer")
     if test_images is not None:
-        if isinstance(test_images, bool) or not isinstance(test_images, int) or test_images < 2:
-            raise ValueError(f"test_images must be an integer of at least 2; got {test_images!r}.")
+        test_images = checks.check_integer(test_images, "test_images", minimum=2, what="an integer of at least 2")
         for which in ("headline", "check"):
             recipe[which]["test_images"] = min(recipe[which]["test_images"], test_images)
     if resume not in (None, True):

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import kerasgen
 from kerasgen import models
 from kerasgen.callbacks import NonFiniteLossError
 
@@ -352,6 +353,16 @@ CASES = [
     Case("vqvae_code_dim_0", "constructor", "VQVAE(code_dim=0)",
          lambda: models.VQVAE(image_shape=SHAPE, code_dim=0, filters=(4,)), ValueError,
          r"VQVAE: code_dim must be a positive integer; got 0"),
+    # A bool is not a count, although Python counts it as an int (kerasgen.checks.is_integer).
+    Case("vae_latent_dim_true", "constructor", "VAE(latent_dim=True): a bool is not a count",
+         lambda: models.VAE(image_shape=SHAPE, latent_dim=True), ValueError,
+         r"VAE: latent_dim must be a positive integer; got True \(a bool\)"),
+    Case("gated_pixelcnn_num_layers_true", "constructor", "GatedPixelCNN(num_layers=True): a bool is not a count",
+         lambda: models.GatedPixelCNN(image_shape=SHAPE, num_layers=True), ValueError,
+         r"GatedPixelCNN: num_layers must be an integer >= 1; got True \(a bool\)"),
+    Case("sample_grid_num_images_true", "constructor", "SampleGrid(num_images=True): a bool is not a count",
+         lambda: kerasgen.callbacks.SampleGrid("grid_{epoch}.png", num_images=True), ValueError,
+         r"SampleGrid: num_images must be an integer >= 1; got True \(a bool\)"),
 
     # -- methods and functions
     *[Case(f"{name}_sample_true", "method", f"{cls}.sample(True): a bool is not a count", call, ValueError,
@@ -390,6 +401,9 @@ CASES = [
     Case("vae_decode_batch_size_0", "method", "VAE.decode(z, batch_size=0)",
          lambda: vae().decode(np.zeros((2, 2)), batch_size=0), ValueError,
          r"VAE: batch_size must be an integer >= 1; got 0"),
+    Case("pipeline_batch_size_true", "method", "kerasgen.data.pipeline(images, batch_size=True)",
+         lambda: kerasgen.data.pipeline(np.zeros((4, 8, 8, 1), "uint8"), batch_size=True), ValueError,
+         r"batch_size must be a positive integer; got True \(a bool\)"),
     Case("gan_generate_nan", "method", "GAN.generate(z with a NaN)",
          lambda: gan().generate(np.array([[np.nan, 0.0]])), ValueError,
          r"GAN: z contains NaN or Inf \(1 values; the first in row 0: nan\)"),

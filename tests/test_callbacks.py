@@ -126,7 +126,7 @@ def test_values_outside_value_range_raise_with_a_hint(tmp_path):
     ({"rows": 0}, ValueError, "rows must be an integer >= 1 or None; got 0"),
     ({"value_range": (1, 0)}, ValueError, "got (1, 0)"),
     ({"scale": 0}, ValueError, "scale must be an integer >= 1; got 0"),
-    ({"overwrite": "yes"}, ValueError, "overwrite must be True or False; got 'yes'"),
+    ({"overwrite": "yes"}, TypeError, "overwrite must be True or False; got 'yes'"),
 ])
 def test_bad_arguments_raise_quoting_the_value(kwargs, error, match):
     kwargs.setdefault("path", "grid_{epoch}.png")

@@ -578,7 +578,7 @@ def test_check_images_label_specs_fail_at_once():
         check_images(_pairs(np.ones(8, bool)), num_classes=10)
     with pytest.raises(ValueError, match=r"num_classes=10 needs \(images, labels\) elements"):
         check_images(_batches(np.zeros((8, 2, 2, 1))), num_classes=10)
-    with pytest.raises(ValueError, match=r"num_classes must be an integer >= 2, or None; got True"):
+    with pytest.raises(ValueError, match=r"num_classes must be an integer >= 2 or None; got True \(a bool\)"):
         check_images(_pairs(np.arange(8)), num_classes=True)
 
 

@@ -16,7 +16,8 @@ PACKAGE = REPO / "kerasgen"
 # kerasgen/__main__.py), which gathers everything: `import kerasgen` from
 # inside the package is an import from the top.
 TIERS = {
-    "backend": 0, "version": 0,
+    # checks: the input checks every path uses (numpy and keras only, nothing of kerasgen).
+    "backend": 0, "version": 0, "checks": 0,
     "layers": 1, "losses": 1, "data": 1, "utils": 1, "saving": 1,
     # protocols: the capability mixins (DensityModel, Sampler, ...) the model classes inherit.
     "training": 2, "protocols": 2,

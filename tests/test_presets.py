@@ -342,7 +342,7 @@ def test_a_preset_without_a_recipe_gets_adam_at_1e_3(tmp_path):
     assert np.isclose(float(loaded.optimizer.learning_rate), presets.DEFAULT_LEARNING_RATE)
     loaded.fit((np.random.default_rng(0).random((4, 8, 8, 1)) < 0.5).astype("float32"), batch_size=4, verbose=0)
     assert int(loaded.optimizer.iterations) == 1
-    with pytest.raises(ValueError, match=r"compile must be True or False; got 'yes'"):
+    with pytest.raises(TypeError, match=r"compile must be True or False; got 'yes'"):
         kerasgen.from_preset(tmp_path / "mine", compile="yes")
 
 

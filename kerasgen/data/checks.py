@@ -1,52 +1,16 @@
-"""Checks on image batches flowing through a tf.data pipeline."""
+"""Checks on image batches flowing through a tf.data pipeline.
 
-import numbers
+The graph-side half of the input checks: the arguments are checked by
+`kerasgen.checks`, the batches here, as they are read.
+"""
 
 import tensorflow as tf
 
-
-def _check_image_shape(image_shape):
-    if image_shape is None:
-        return None
-    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
-    if shape is None or len(shape) != 3 or not all(
-        d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0)
-        for d in shape
-    ):
-        raise ValueError(
-            "image_shape must be a tuple (H, W, C) of positive integers (or None "
-            f"for any size); got {image_shape!r}"
-        )
-    return tuple(None if d is None else int(d) for d in shape)
-
-
-def _check_value_range(value_range):
-    if value_range is None:
-        return None
-    ok = (
-        isinstance(value_range, (tuple, list))
-        and len(value_range) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value_range)
-        and value_range[0] < value_range[1]
-    )
-    if not ok:
-        raise ValueError(
-            "value_range must be a pair (low, high) of numbers with low < high, or "
-            f"None; got {value_range!r}"
-        )
-    return float(value_range[0]), float(value_range[1])
+from kerasgen import checks
 
 
 def _fmt(v):
     return f"{v:g}"
-
-
-def _check_num_classes(num_classes):
-    if num_classes is None:
-        return None
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, or None; got {num_classes!r}")
-    return int(num_classes)
 
 
 def _after(value, ok, text):
@@ -151,9 +115,7 @@ def check_labels(dataset, *, num_classes, argument="x"):
         raise TypeError(f"dataset must be a tf.data.Dataset; got {type(dataset).__name__}")
     if not isinstance(argument, str) or not argument:
         raise ValueError(f"argument must be a non-empty string; got {argument!r}")
-    num_classes = _check_num_classes(num_classes)
-    if num_classes is None:
-        raise ValueError("num_classes must be an integer >= 2; got None")
+    num_classes = checks.check_integer(num_classes, "num_classes", minimum=2)
     spec = dataset.element_spec
     if not isinstance(spec, tuple) or len(spec) < 2 or not isinstance(spec[0], tf.TensorSpec):
         raise ValueError(
@@ -226,9 +188,10 @@ def check_images(dataset, *, image_shape=None, value_range=None, integers=False,
         )
     if not isinstance(argument, str) or not argument:
         raise ValueError(f"argument must be a non-empty string; got {argument!r}")
-    image_shape = _check_image_shape(image_shape)
-    value_range = _check_value_range(value_range)
-    num_classes = _check_num_classes(num_classes)
+    image_shape = None if image_shape is None else checks.check_image_shape(
+        image_shape, unknown_sizes=True, any_channels=True)
+    value_range = checks.check_value_range(value_range, allow_none=True)
+    num_classes = checks.check_integer(num_classes, "num_classes", minimum=2, allow_none=True)
 
     spec = dataset.element_spec
     tuple_elements = isinstance(spec, tuple)

@@ -1,6 +1,5 @@
 """Input pipelines: images from any source to shuffled, scaled batches in tf.data."""
 
-import numbers
 import weakref
 
 import keras
@@ -8,31 +7,14 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data.image_format import ImageFormat
+from kerasgen import checks
 from kerasgen.data.sources import load
 
 _MAX_SHUFFLE_BUFFER = 60000
 
 
-def _check_bool(value, argument):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{argument} must be True or False; got {value!r}")
-    return bool(value)
-
-
-def _check_positive_int(value, argument, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
-            or value < 1):
-        expected = "a positive integer" + (" or None" if allow_none else "")
-        raise ValueError(f"{argument} must be {expected}; got {value!r}")
-    return int(value)
-
-
 def _check_seed(seed):
-    if seed is not None and (
-        isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral)
-    ):
+    if seed is not None and not checks.is_integer(seed):
         raise ValueError(f"seed must be an integer or None; got {seed!r}")
 
 
@@ -57,46 +39,15 @@ def _image_format(image_format, scale, binarize, dequantize):
             return fmt
         return ImageFormat.get(image_format)
     if "dequantize" in given:
-        given["dequantize"] = _check_bool(given["dequantize"], "dequantize")
+        given["dequantize"] = checks.check_bool(given["dequantize"], "dequantize")
     given.setdefault("scale", "unit")
     return ImageFormat(**given)
 
 
-def _check_numpy_images(images, fmt):
-    """Checks a NumPy image array; returns it."""
-    if images.ndim != 4:
-        hint = " (add a channel axis with images[..., None])" if images.ndim == 3 else ""
-        raise ValueError(
-            f"source images must have shape (N, H, W, C); got shape {images.shape}{hint}"
-        )
-    if not (np.issubdtype(images.dtype, np.number) or images.dtype == np.bool_):
-        raise TypeError(
-            f"source images must be a numeric array; got dtype {images.dtype}"
-        )
-    if images.dtype == np.uint8 or images.size == 0:
-        return images
-    needs_bytes = fmt != ImageFormat(scale=None)  # anything but the values as they are
-    lo, hi = float(images.min()), float(images.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("source images contain NaN or Inf")
-    if needs_bytes and 0 < hi <= 1:
-        raise ValueError(
-            f"source images look already scaled: {images.dtype} values in "
-            f"[{lo:g}, {hi:g}], but kerasgen expects 0..255 values. Pass scale=None "
-            "(without binarize or dequantize) to use them as they are, or multiply "
-            "them by 255"
-        )
-    if needs_bytes and (lo < 0 or hi > 255):
-        raise ValueError(
-            f"source images have values outside [0, 255]: min {lo:g}, max {hi:g}; "
-            "pass scale=None to use them as they are"
-        )
-    return images
-
-
 def _from_numpy(images, labels, take, fmt):
     images = np.asarray(images)
-    images = _check_numpy_images(images, fmt)
+    # Any format but the values as they are (scale=None) reads 0..255 pixels.
+    images = checks.check_numpy_images(images, as_is=fmt == ImageFormat(scale=None))
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
@@ -279,17 +230,15 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, image_forma
         >>> tuple(x.shape), sorted(set(x.numpy().ravel().tolist()))
         ((32, 8, 8, 1), [0.0, 1.0])
     """
-    batch_size = _check_positive_int(batch_size, "batch_size")
-    take = _check_positive_int(take, "take", allow_none=True)
-    shuffle = _check_bool(shuffle, "shuffle")
-    labels = _check_bool(labels, "labels")
-    drop_remainder = _check_bool(drop_remainder, "drop_remainder")
+    batch_size = checks.check_integer(batch_size, "batch_size", what="a positive integer")
+    take = checks.check_integer(take, "take", what="a positive integer", allow_none=True)
+    shuffle = checks.check_bool(shuffle, "shuffle")
+    labels = checks.check_bool(labels, "labels")
+    drop_remainder = checks.check_bool(drop_remainder, "drop_remainder")
     fmt = _image_format(image_format, scale, binarize, dequantize)
     _check_seed(seed)
     if first_epoch is not None:
-        if (isinstance(first_epoch, (bool, np.bool_)) or not isinstance(first_epoch, numbers.Integral)
-                or first_epoch < 0):
-            raise ValueError(f"first_epoch must be None or an integer >= 0; got {first_epoch!r}")
+        checks.check_integer(first_epoch, "first_epoch", minimum=0, what="None or an integer >= 0")
         if seed is None:
             raise ValueError(
                 f"first_epoch={first_epoch!r} needs a seed: the epochs of a resumable pipeline are "

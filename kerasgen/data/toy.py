@@ -5,11 +5,7 @@ import numbers
 
 import numpy as np
 
-
-def _check_positive_int(value, argument, owner):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{owner}: {argument} must be an integer >= 1; got {value!r}.")
-    return int(value)
+from kerasgen import checks
 
 
 def _check_number(value, argument, owner, allow_zero):
@@ -39,7 +35,7 @@ def ring_centers(num_modes=8, radius=2.0):
     np.testing.assert_allclose(centers, [[1, 0], [0, 1], [-1, 0], [0, -1]], atol=1e-6)
     ```
     """
-    num_modes = _check_positive_int(num_modes, "num_modes", "ring_centers")
+    num_modes = checks.check_integer(num_modes, "num_modes", "ring_centers")
     radius = _check_number(radius, "radius", "ring_centers", allow_zero=False)
     angles = 2.0 * np.pi * np.arange(num_modes) / num_modes
     return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype("float32")
@@ -78,7 +74,7 @@ def gaussian_mixture_ring(n, num_modes=8, radius=2.0, std=0.02, seed=None):
         Srivastava et al. 2017, "VEEGAN: Reducing Mode Collapse in GANs using
         Implicit Variational Learning".
     """
-    n = _check_positive_int(n, "n", "gaussian_mixture_ring")
+    n = checks.check_integer(n, "n", "gaussian_mixture_ring")
     std = _check_number(std, "std", "gaussian_mixture_ring", allow_zero=True)
     centers = ring_centers(num_modes, radius).astype("float64")
     rng = np.random.default_rng(seed)

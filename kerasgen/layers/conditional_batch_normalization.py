@@ -5,6 +5,8 @@ import numbers
 import keras
 from keras import ops
 
+from kerasgen import checks
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class ConditionalBatchNormalization(keras.layers.Layer):
@@ -53,13 +55,13 @@ class ConditionalBatchNormalization(keras.layers.Layer):
                  gamma_initializer="ones", beta_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        if not _is_int(num_classes) or num_classes < 1:
+        if not checks.is_integer(num_classes) or num_classes < 1:
             raise ValueError(f"{name}: num_classes must be an integer >= 1; got {num_classes!r}.")
         if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
             raise ValueError(f"{name}: momentum must be a float in [0, 1); got {momentum!r}.")
         if not isinstance(epsilon, numbers.Real) or not epsilon > 0.0:
             raise ValueError(f"{name}: epsilon must be a float > 0; got {epsilon!r}.")
-        if not _is_int(axis) or axis == 0:
+        if not checks.is_integer(axis) or axis == 0:
             raise ValueError(f"{name}: axis must be an integer other than the batch axis 0; got {axis!r}.")
         self.num_classes = int(num_classes)
         self.momentum = float(momentum)
@@ -158,10 +160,6 @@ class ConditionalBatchNormalization(keras.layers.Layer):
             "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
             "beta_initializer": keras.initializers.serialize(self.beta_initializer),
         }
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _split_shapes(input_shape, owner):

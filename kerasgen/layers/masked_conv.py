@@ -5,6 +5,8 @@ import numpy as np
 import keras
 from keras import ops
 
+from kerasgen import checks
+
 MASK_TYPES = ("A", "B")
 
 
@@ -97,17 +99,17 @@ class MaskedConv2D(keras.layers.Layer):
     def __init__(self, filters, kernel_size, mask_type="B", color_channels=1, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(kernel_size, (int, np.integer)):
+        if checks.is_integer(kernel_size):
             kernel_size = (int(kernel_size), int(kernel_size))
-        kernel_size = tuple(int(k) for k in kernel_size)
-        if len(kernel_size) != 2 or min(kernel_size) < 1 or kernel_size[0] % 2 == 0 or kernel_size[1] % 2 == 0:
+        ok = isinstance(kernel_size, (tuple, list)) and all(checks.is_integer(k) for k in kernel_size)
+        kernel_size = tuple(int(k) for k in kernel_size) if ok else kernel_size
+        if not ok or len(kernel_size) != 2 or min(kernel_size) < 1 or kernel_size[0] % 2 == 0 or kernel_size[1] % 2 == 0:
             raise ValueError(f"MaskedConv2D: kernel_size must be odd, e.g. 3 or (1, 3); got {kernel_size!r}.")
         if mask_type not in MASK_TYPES:
             raise ValueError(f"MaskedConv2D: mask_type must be 'A' or 'B'; got {mask_type!r}.")
         if color_channels not in (1, 3):
             raise ValueError(f"MaskedConv2D: color_channels must be 1 or 3; got {color_channels!r}.")
-        if not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"MaskedConv2D: filters must be a positive integer; got {filters!r}.")
+        checks.check_integer(filters, "filters", "MaskedConv2D", what="a positive integer")
         if color_channels == 3 and filters % 3:
             raise ValueError(
                 f"MaskedConv2D: with color_channels=3, filters must be a multiple of 3; got {filters}."

@@ -1,10 +1,9 @@
 """`RowLSTM`: PixelRNN's Row LSTM, the image's rows processed top to bottom."""
 
-import numpy as np
-
 import keras
 from keras import ops
 
+from kerasgen import checks
 from kerasgen.backend import scan
 from kerasgen.layers.masked_conv import MaskedConv2D
 
@@ -24,9 +23,7 @@ def lstm_update(z, c, units):
 
 def check_units(owner, units):
     """`units` as an int, or a ValueError quoting it."""
-    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-        raise ValueError(f"{owner}: units must be a positive integer; got {units!r}.")
-    return int(units)
+    return checks.check_integer(units, "units", owner, what="a positive integer")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -1,9 +1,9 @@
 """`SpectralNormalization`: a layer wrapper that divides the kernel by its spectral norm."""
 
-import numbers
-
 import keras
 from keras import ops
+
+from kerasgen import checks
 
 # Keras keeps a transposed convolution's kernel as (..., filters, in_channels):
 # its output axis is -2.
@@ -60,9 +60,7 @@ class SpectralNormalization(keras.layers.Wrapper):
         name = type(self).__name__
         if not isinstance(layer, keras.layers.Layer):
             raise ValueError(f"{name} wraps a keras.layers.Layer; got {layer!r}.")
-        is_int = isinstance(power_iterations, numbers.Integral) and not isinstance(power_iterations, bool)
-        if not is_int or power_iterations < 1:
-            raise ValueError(f"{name}: power_iterations must be an integer >= 1; got {power_iterations!r}.")
+        checks.check_integer(power_iterations, "power_iterations", name)
         super().__init__(layer, **kwargs)
         self.power_iterations = int(power_iterations)
         if layer.built:

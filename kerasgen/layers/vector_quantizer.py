@@ -5,6 +5,8 @@ import numpy as np
 import keras
 from keras import ops
 
+from kerasgen import checks
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class VectorQuantizer(keras.layers.Layer):
@@ -55,10 +57,8 @@ class VectorQuantizer(keras.layers.Layer):
                  dead_code_threshold=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         owner = "VectorQuantizer"
-        if not isinstance(num_codes, (int, np.integer)) or num_codes < 2:
-            raise ValueError(f"{owner}: num_codes must be an integer >= 2; got {num_codes!r}.")
-        if not isinstance(code_dim, (int, np.integer)) or code_dim < 1:
-            raise ValueError(f"{owner}: code_dim must be a positive integer; got {code_dim!r}.")
+        checks.check_integer(num_codes, "num_codes", owner, minimum=2)
+        checks.check_integer(code_dim, "code_dim", owner, what="a positive integer")
         if not 0.0 < float(decay) < 1.0:
             raise ValueError(f"{owner}: decay must lie in (0, 1); got {decay!r}.")
         if dead_code_threshold is not None and float(dead_code_threshold) < 0:

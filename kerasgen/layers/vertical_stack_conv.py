@@ -1,9 +1,9 @@
 """`VerticalStackConv`: the vertical stack's convolution of Gated PixelCNN, over rows above."""
 
-import numpy as np
-
 import keras
 from keras import ops
+
+from kerasgen import checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -44,10 +44,8 @@ class VerticalStackConv(keras.layers.Layer):
     def __init__(self, filters, kernel_size, strict, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
-            raise ValueError(f"{owner}: filters must be a positive integer; got {filters!r}.")
-        if (isinstance(kernel_size, bool) or not isinstance(kernel_size, (int, np.integer))
-                or kernel_size < 1 or kernel_size % 2 == 0):
+        checks.check_integer(filters, "filters", owner, what="a positive integer")
+        if not checks.is_integer(kernel_size) or kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"{owner}: kernel_size must be an odd positive integer; got {kernel_size!r}.")
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)

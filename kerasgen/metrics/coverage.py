@@ -7,6 +7,8 @@ import numpy as np
 
 import keras
 
+from kerasgen import checks
+
 
 def _to_numpy(value):
     if keras.ops.is_tensor(value):
@@ -142,9 +144,7 @@ def class_coverage(predicted_labels, num_classes):
     ```
     """
     owner = "class_coverage"
-    if not isinstance(num_classes, numbers.Integral) or isinstance(num_classes, bool) or num_classes < 1:
-        raise ValueError(f"{owner}: num_classes must be an integer >= 1; got {num_classes!r}.")
-    num_classes = int(num_classes)
+    num_classes = checks.check_integer(num_classes, "num_classes", owner)
     labels = _to_numpy(predicted_labels)
     if labels.ndim == 2:
         if labels.shape[1] != num_classes:

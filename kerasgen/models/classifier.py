@@ -6,8 +6,8 @@ from keras import layers
 
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.saving import PresetMixin
+from kerasgen import checks
 from kerasgen.utils.untracked import untracked_helper
-from kerasgen.training.model import check_image_shape
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -49,20 +49,16 @@ class Classifier(PresetMixin, keras.Model):
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, filters=(32, 64), feature_dim=128,
                  dropout=0.3, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = check_image_shape(image_shape, "Classifier")
-        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
-            raise ValueError(f"Classifier: num_classes must be an integer >= 2; got {num_classes!r}.")
-        filters = tuple(filters)
-        if not filters or not all(isinstance(f, int) and f > 0 for f in filters):
-            raise ValueError(f"Classifier: filters must be positive integers; got {filters!r}.")
+        self.image_shape = checks.check_image_shape(image_shape, "Classifier")
+        num_classes = checks.check_integer(num_classes, "num_classes", "Classifier", minimum=2)
+        filters = checks.check_sizes(filters, "filters", "Classifier", allow_empty=False)
         factor = 2 ** len(filters)
         if self.image_shape[0] % factor or self.image_shape[1] % factor:
             raise ValueError(
                 f"Classifier: {len(filters)} pooling stages need image sides divisible by {factor}; "
                 f"got image_shape {self.image_shape}."
             )
-        if not isinstance(feature_dim, int) or feature_dim < 1:
-            raise ValueError(f"Classifier: feature_dim must be a positive integer; got {feature_dim!r}.")
+        feature_dim = checks.check_integer(feature_dim, "feature_dim", "Classifier", what="a positive integer")
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"Classifier: dropout must be in [0, 1); got {dropout!r}.")
         self.num_classes, self.filters = num_classes, filters

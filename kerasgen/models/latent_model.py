@@ -13,7 +13,8 @@ from keras import ops
 
 from kerasgen.models import networks
 from kerasgen.protocols import Conditional, Encoder, Reconstructor
-from kerasgen.training import GenerativeModel, checks
+from kerasgen import checks
+from kerasgen.training import GenerativeModel
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
@@ -178,8 +179,7 @@ class LatentImageModel(GenerativeModel, Encoder, Reconstructor, Conditional):
         (N, len(values), H, W, C) for a batch.
         """
         owner = type(self).__name__
-        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) \
-                or not 0 <= dim < self.latent_dim:
+        if not checks.is_integer(dim) or not 0 <= dim < self.latent_dim:
             raise ValueError(f"{owner}: dim must be an integer in [0, {self.latent_dim}); got {dim!r}.")
         values = np.asarray(values)
         if values.ndim > 1 or values.size == 0 or not np.issubdtype(values.dtype, np.number) \

@@ -13,8 +13,8 @@ from kerasgen.data.image_format import ImageFormat
 from kerasgen.layers.vector_quantizer import VectorQuantizer
 from kerasgen.models.networks import image_output_dtype
 from kerasgen.protocols import Encoder, Reconstructor, Sampler
-from kerasgen.training import checks
-from kerasgen.training.model import GenerativeModel, check_image_shape
+from kerasgen import checks
+from kerasgen.training.model import GenerativeModel
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 PRIORS = ("gated_pixelcnn", "pixelcnn")
@@ -110,7 +110,7 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
                  dead_code_threshold=None, encoder=None, decoder=None, prior=None, seed=None,
                  **kwargs):
         owner = type(self).__name__
-        image_shape = check_image_shape(image_shape, owner)
+        image_shape = checks.check_image_shape(image_shape, owner)
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}.")
         if isinstance(commitment_weight, bool) or not isinstance(commitment_weight, (int, float)) \

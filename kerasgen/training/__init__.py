@@ -1,4 +1,4 @@
-"""The training core: the base model, parameter groups, optimizers and checks."""
+"""The training core: the base model, parameter groups and optimizers (input checks: kerasgen.checks)."""
 
 from kerasgen.training.groups import OptimizationGroup
 from kerasgen.training.model import GenerativeModel

@@ -3,6 +3,8 @@
 import dataclasses
 from typing import Callable
 
+from kerasgen import checks
+
 
 @dataclasses.dataclass(frozen=True)
 class OptimizationGroup:
@@ -29,8 +31,4 @@ class OptimizationGroup:
     repeats: int = 1
 
     def __post_init__(self):
-        if not isinstance(self.repeats, int) or self.repeats < 1:
-            raise ValueError(
-                f"OptimizationGroup {self.name!r}: repeats must be an integer >= 1; "
-                f"got {self.repeats!r}."
-            )
+        checks.check_integer(self.repeats, "repeats", f"OptimizationGroup {self.name!r}")

@@ -8,7 +8,7 @@ import numpy as np
 from kerasgen.backend import StepMixin
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.saving import PresetMixin
-from kerasgen.training import checks
+from kerasgen import checks
 from kerasgen.training.groups import OptimizationGroup
 from kerasgen.training.guards import StopOnNonFiniteLoss
 from kerasgen.training.optimizer_set import OptimizerSet
@@ -78,7 +78,7 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     def __init__(self, image_shape=None, seed=None, image_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = None if image_shape is None else check_image_shape(image_shape, type(self).__name__)
+        self.image_shape = None if image_shape is None else checks.check_image_shape(image_shape, type(self).__name__)
         # Checked against the family's constraints by _check_image_format, which
         # each family calls once its own arguments are set.
         self._image_format = ImageFormat.get(image_format)
@@ -532,20 +532,3 @@ def _placeholder_targets(x):
     """A y of zeros, one per example, that carries nothing: Keras packs sample weights only beside a y."""
     return np.zeros((len(x),), "float32")
 
-
-def check_image_shape(image_shape, owner):
-    """Checks an (H, W, C) image shape with C in {1, 3}; returns it as a tuple."""
-    try:
-        shape = tuple(int(d) for d in image_shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"{owner}: image_shape must be (H, W, C); got {image_shape!r}.") from None
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(
-            f"{owner}: image_shape must be (H, W, C) with positive sizes; got {image_shape!r}."
-        )
-    if shape[-1] not in (1, 3):
-        raise ValueError(
-            f"{owner}: image_shape must have 1 (grey) or 3 (RGB) channels; got {shape[-1]} "
-            f"in {shape}."
-        )
-    return shape

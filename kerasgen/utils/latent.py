@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from kerasgen import checks
+
 METHODS = ("linear", "slerp")
 
 
@@ -43,8 +45,7 @@ def slerp(z1, z2, t):
 
 def interpolate_latents(z1, z2, steps, method="linear"):
     """`steps` latents from z1 to z2 inclusive, shape (steps, ..., D)."""
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2; got {steps!r}.")
+    checks.check_integer(steps, "steps", minimum=2)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
     z1, z2 = np.asarray(z1, "float32"), np.asarray(z2, "float32")

@@ -5,7 +5,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.latent_model import LatentImageModel, build_networks
-from kerasgen.training.model import check_image_shape
+from kerasgen import checks
 
 RECONSTRUCTION_LOSSES = ("bce", "mse")
 
@@ -61,7 +61,7 @@ class Autoencoder(LatentImageModel):
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
         if encoder is None:
-            image_shape = check_image_shape(image_shape, owner)
+            image_shape = checks.check_image_shape(image_shape, owner)
             encoder, decoder = build_networks(
                 image_shape, latent_dim, latent_dim, architecture, filters, hidden_dims, None, owner
             )

@@ -12,8 +12,8 @@ from kerasgen.data.image_format import ImageFormat
 from kerasgen.backend import sampling_threads
 from kerasgen.models.autoregressive import distributions
 from kerasgen.protocols import Conditional, DensityModel, Sampler
-from kerasgen.training import checks
-from kerasgen.training.model import GenerativeModel, check_image_shape
+from kerasgen import checks
+from kerasgen.training.model import GenerativeModel
 from kerasgen.utils.untracked import untracked_helper
 
 SAMPLING_METHODS = ("cached", "naive")
@@ -75,7 +75,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         owner = type(self).__name__
         if input_encoding not in INPUT_ENCODINGS:
             raise ValueError(f"{owner}: input_encoding must be one of {INPUT_ENCODINGS}; got {input_encoding!r}.")
-        image_shape = check_image_shape(image_shape, owner)
+        image_shape = checks.check_image_shape(image_shape, owner)
         if distribution not in distributions.DISTRIBUTIONS:
             raise ValueError(
                 f"{owner}: distribution must be one of {distributions.DISTRIBUTIONS}; got {distribution!r}."
@@ -86,12 +86,9 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
             num_levels = 2
         elif num_levels is None:
             num_levels = 256
-        if not isinstance(num_levels, (int, np.integer)) or num_levels < 2:
-            raise ValueError(f"{owner}: num_levels must be an integer >= 2; got {num_levels!r}.")
-        if not isinstance(num_mixtures, (int, np.integer)) or num_mixtures < 1:
-            raise ValueError(f"{owner}: num_mixtures must be an integer >= 1; got {num_mixtures!r}.")
-        if num_classes is not None and (not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
-            raise ValueError(f"{owner}: num_classes must be an integer >= 2 or None; got {num_classes!r}.")
+        checks.check_integer(num_levels, "num_levels", owner, minimum=2)
+        checks.check_integer(num_mixtures, "num_mixtures", owner)
+        checks.check_integer(num_classes, "num_classes", owner, minimum=2, allow_none=True)
         super().__init__(image_shape=image_shape, seed=seed, **kwargs)
         self.distribution = distribution
         self.num_levels = int(num_levels)

@@ -1,10 +1,9 @@
 """Gated PixelCNN: vertical and horizontal stacks with gated activations, optionally class-conditional."""
 
-import numpy as np
-
 import keras
 from keras import ops
 
+from kerasgen import checks
 from kerasgen.layers import MaskedConv2D, VerticalStackConv
 from kerasgen.models.autoregressive.base import AutoregressiveModel
 
@@ -59,16 +58,15 @@ class GatedPixelCNN(AutoregressiveModel):
                          input_encoding, seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]
-        if not isinstance(kernel_size, (int, np.integer)) or kernel_size < 3 or kernel_size % 2 == 0:
+        if not checks.is_integer(kernel_size) or kernel_size < 3 or kernel_size % 2 == 0:
             raise ValueError(f"{owner}: kernel_size must be an odd integer >= 3; got {kernel_size!r}.")
         step = 3 if channels == 3 else 1
-        if not isinstance(filters, (int, np.integer)) or filters < 1 or filters % step:
+        if not checks.is_integer(filters) or filters < 1 or filters % step:
             raise ValueError(
                 f"{owner}: filters must be a positive integer{' multiple of 3 for RGB' if step == 3 else ''}; "
                 f"got {filters!r}."
             )
-        if not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
-            raise ValueError(f"{owner}: num_layers must be an integer >= 1; got {num_layers!r}.")
+        checks.check_integer(num_layers, "num_layers", owner)
         self.filters = int(filters)
         self.num_layers = int(num_layers)
         self.kernel_size = int(kernel_size)

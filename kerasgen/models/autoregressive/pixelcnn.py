@@ -1,10 +1,9 @@
 """PixelCNN: a stack of masked convolutions with residual blocks."""
 
-import numpy as np
-
 import keras
 from keras import ops
 
+from kerasgen import checks
 from kerasgen.layers.masked_conv import MaskedConv2D
 from kerasgen.models.autoregressive.base import AutoregressiveModel
 
@@ -61,16 +60,15 @@ class PixelCNN(AutoregressiveModel):
         owner = type(self).__name__
         channels = self.image_shape[-1]
         for name, value in (("kernel_size", kernel_size), ("first_kernel_size", first_kernel_size)):
-            if not isinstance(value, (int, np.integer)) or value < 1 or value % 2 == 0:
+            if not checks.is_integer(value) or value < 1 or value % 2 == 0:
                 raise ValueError(f"{owner}: {name} must be an odd positive integer; got {value!r}.")
         step = 6 if channels == 3 else 2
-        if not isinstance(filters, (int, np.integer)) or filters < step or filters % step:
+        if not checks.is_integer(filters) or filters < step or filters % step:
             raise ValueError(
                 f"{owner}: filters must be a positive multiple of {step} for {channels}-channel "
                 f"images (half of it feeds each block's masked conv); got {filters!r}."
             )
-        if not isinstance(num_blocks, (int, np.integer)) or num_blocks < 0:
-            raise ValueError(f"{owner}: num_blocks must be an integer >= 0; got {num_blocks!r}.")
+        checks.check_integer(num_blocks, "num_blocks", owner, minimum=0)
         self.filters = int(filters)
         self.num_blocks = int(num_blocks)
         self.kernel_size = int(kernel_size)

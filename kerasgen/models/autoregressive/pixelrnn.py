@@ -1,10 +1,9 @@
 """PixelRNN: Row LSTM or Diagonal BiLSTM layers over a masked-convolution input."""
 
-import numpy as np
-
 import keras
 from keras import ops
 
+from kerasgen import checks
 from kerasgen.layers import DiagonalBiLSTM, MaskedConv2D, RowLSTM
 from kerasgen.models.autoregressive.base import AutoregressiveModel
 
@@ -64,14 +63,13 @@ class PixelRNN(AutoregressiveModel):
         if kind not in KINDS:
             raise ValueError(f"{owner}: kind must be one of {KINDS}; got {kind!r}.")
         step = 3 if channels == 3 else 1
-        if not isinstance(units, (int, np.integer)) or units < 1 or units % step:
+        if not checks.is_integer(units) or units < 1 or units % step:
             raise ValueError(
                 f"{owner}: units must be a positive integer{' multiple of 3 for RGB' if step == 3 else ''}; "
                 f"got {units!r}."
             )
-        if not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
-            raise ValueError(f"{owner}: num_layers must be an integer >= 1; got {num_layers!r}.")
-        if not isinstance(first_kernel_size, (int, np.integer)) or first_kernel_size < 1 or first_kernel_size % 2 == 0:
+        checks.check_integer(num_layers, "num_layers", owner)
+        if not checks.is_integer(first_kernel_size) or first_kernel_size < 1 or first_kernel_size % 2 == 0:
             raise ValueError(f"{owner}: first_kernel_size must be an odd positive integer; got {first_kernel_size!r}.")
         self.kind = kind
         self.units = int(units)

@@ -10,7 +10,7 @@ from kerasgen.data.image_format import ImageFormat
 from kerasgen.models.gan import networks
 from kerasgen.protocols import Conditional, Sampler
 from kerasgen.training import GenerativeModel, OptimizationGroup
-from kerasgen.training import checks
+from kerasgen import checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
@@ -107,7 +107,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
         checks.check_integer(base_filters, "base_filters", owner, what="a positive integer")
         hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
-        image_shape = _check_sample_shape(image_shape, owner)
+        image_shape = checks.check_image_shape(image_shape, owner, vectors=True)
         is_image = len(image_shape) == 3
         # The base checks images only: a (D,) shape is checked here, in _checked_inputs.
         super().__init__(image_shape=image_shape if is_image else None, seed=seed, **kwargs)
@@ -499,17 +499,3 @@ class GAN(GenerativeModel, Sampler, Conditional):
             if "image_format" not in config:
                 config["image_format"] = None if known[key] is None else known[key].get_config()
         return super().from_config(config)
-
-
-def _check_sample_shape(image_shape, owner):
-    """(H, W, C) for images or (D,) for vectors, positive integers; returns a tuple."""
-    ok = isinstance(image_shape, (tuple, list)) and len(image_shape) in (1, 3) and all(
-        isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d > 0
-        for d in image_shape
-    )
-    if not ok:
-        raise ValueError(
-            f"{owner}: image_shape must be (H, W, C) for images or (D,) for vectors, positive "
-            f"integers; got {image_shape!r}."
-        )
-    return tuple(int(d) for d in image_shape)

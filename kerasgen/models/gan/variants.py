@@ -9,7 +9,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.gan.gan import GAN
-from kerasgen.training import checks
+from kerasgen import checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

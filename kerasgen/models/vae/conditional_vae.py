@@ -3,7 +3,7 @@
 import keras
 
 from kerasgen.models.vae.vae import VAE
-from kerasgen.training import checks
+from kerasgen import checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

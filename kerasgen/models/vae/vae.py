@@ -12,8 +12,7 @@ from kerasgen import losses
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.models.latent_model import LatentImageModel, build_networks, check_latent_dim
 from kerasgen.protocols import DensityModel, Sampler
-from kerasgen.training import checks
-from kerasgen.training.model import check_image_shape
+from kerasgen import checks
 from kerasgen.utils.untracked import untracked_helper
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -105,7 +104,7 @@ class VAE(LatentImageModel, DensityModel, Sampler):
         if (encoder is None) != (decoder is None):
             raise ValueError(f"{owner}: pass both encoder and decoder, or neither.")
         if encoder is None:
-            image_shape = check_image_shape(image_shape, owner)
+            image_shape = checks.check_image_shape(image_shape, owner)
             encoder, decoder = build_networks(
                 image_shape, 2 * latent_dim, latent_dim, architecture, filters, hidden_dims,
                 num_classes, owner,

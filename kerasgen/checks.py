@@ -1,13 +1,74 @@
-"""Checks on the data a user hands to `fit`, `evaluate` and the model's methods.
+"""Input checks: every argument and array a user hands to kerasgen, checked here.
+
+The models' constructors and methods, `fit`/`evaluate`, the layers, the
+data pipelines, callbacks and recipes all check their inputs with these
+functions, so that one rule holds everywhere. The rule for integers, stated
+once (`is_integer`): Python ints and NumPy integer types are integers; bools
+(Python or NumPy) are not, although Python counts them as ints: `sample(True)`
+or `latent_dim=True` is a mistake, not a request for 1.
 
 Errors name the argument, the value found and what was expected. NumPy
 inputs are checked whole, once; `tf.data` pipelines and `PyDataset`s are
-checked batch by batch as they are read. Nothing is clipped or cast silently.
+checked batch by batch as they are read (the graph-side checks of a
+`tf.data` stream are in `kerasgen.data.checks`, built on these). Nothing is
+clipped or cast silently. This module imports nothing else of kerasgen.
 """
+
+import numbers
 
 import numpy as np
 
 import keras
+
+
+def is_integer(value):
+    """Whether `value` is an integer: an int or a NumPy integer, and not a bool."""
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _prefix(owner):
+    return f"{owner}: " if owner else ""
+
+
+def check_bool(value, argument, owner=None):
+    """Checks a flag: True or False (a NumPy bool too); returns it as a bool. Raises TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{_prefix(owner)}{argument} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def check_image_shape(image_shape, owner=None, *, argument="image_shape", vectors=False,
+                      unknown_sizes=False, any_channels=False):
+    """The one check of an image shape: (H, W, C) of positive integers; returns a tuple.
+
+    Args:
+        image_shape: the value passed (a tuple, list or other sequence).
+        owner: str or None, who asks (a class name), quoted in errors.
+        argument: str, the argument's name, quoted in errors.
+        vectors: bool, whether (D,) is allowed too (a GAN's image_shape for toy data).
+        unknown_sizes: bool, whether None entries (any size) are allowed.
+        any_channels: bool, whether any channel count is allowed (default: 1 or 3).
+    """
+    try:
+        shape = None if isinstance(image_shape, str) else tuple(image_shape)
+    except TypeError:
+        shape = None
+    ranks = (1, 3) if vectors else (3,)
+    if shape is None or len(shape) not in ranks or not all(
+            (d is None and unknown_sizes) or (is_integer(d) and d > 0) for d in shape):
+        form = "(H, W, C) for images or (D,) for vectors, positive integers" if vectors else \
+            "a tuple (H, W, C) of positive integers"
+        raise ValueError(
+            f"{_prefix(owner)}{argument} must be {form}"
+            f"{' (or None for any size)' if unknown_sizes else ''}; got {image_shape!r}."
+        )
+    shape = tuple(None if d is None else int(d) for d in shape)
+    if len(shape) == 3 and not any_channels and shape[-1] not in (1, 3):
+        raise ValueError(
+            f"{_prefix(owner)}{argument} must have 1 (grey) or 3 (RGB) channels; got {shape[-1]} "
+            f"in {shape}."
+        )
+    return shape
 
 
 def describe_shape(shape):
@@ -90,30 +151,32 @@ def check_image_batch(x, *, image_shape, value_range=None, integers=False, argum
     return x.astype("float32", copy=False)
 
 
-def check_integer(value, argument, owner, minimum=1, what=None):
+def check_integer(value, argument, owner=None, minimum=1, what=None, allow_none=False):
     """Checks a count such as n, batch_size or latent_dim; returns it as an int.
 
-    A bool is refused although Python counts it as an int: `sample(True)` is
-    a mistake, not a request for one image.
+    A bool is refused (see `is_integer`); a NumPy integer is accepted.
 
     Args:
         value: the value passed.
         argument: str, its name, quoted in errors.
-        owner: str, who asks (a class name), quoted in errors.
+        owner: str or None, who asks (a class name), quoted in errors.
         minimum: int, the smallest value allowed.
         what: str or None, what is expected, in words (default "an integer >= minimum").
+        allow_none: bool, whether None is accepted (and returned).
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        what = what or f"an integer >= {minimum}"
+    if value is None and allow_none:
+        return None
+    if not is_integer(value) or value < minimum:
+        what = (what or f"an integer >= {minimum}") + (" or None" if allow_none else "")
         kind = f" (a {type(value).__name__})" if isinstance(value, (bool, np.bool_, str)) else ""
-        raise ValueError(f"{owner}: {argument} must be {what}; got {value!r}{kind}.")
+        raise ValueError(f"{_prefix(owner)}{argument} must be {what}; got {value!r}{kind}.")
     return int(value)
 
 
 def check_sizes(values, argument, owner, allow_empty=True):
     """Checks layer sizes such as hidden_dims or filters: a tuple of positive integers."""
     ok = isinstance(values, (tuple, list)) and (allow_empty or len(values) > 0) and all(
-        not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, np.integer)) and v > 0 for v in values
+        is_integer(v) and v > 0 for v in values
     )
     if not ok:
         expected = "a tuple of positive integers" + ("" if allow_empty else ", at least one")
@@ -121,16 +184,18 @@ def check_sizes(values, argument, owner, allow_empty=True):
     return tuple(int(v) for v in values)
 
 
-def check_value_range(value_range, owner):
+def check_value_range(value_range, owner=None, allow_none=False):
     """Checks a (low, high) pair of finite numbers with low < high; returns it as floats."""
+    if value_range is None and allow_none:
+        return None
     ok = isinstance(value_range, (tuple, list)) and len(value_range) == 2 and all(
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+        isinstance(v, (numbers.Real, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
         and np.isfinite(v) for v in value_range
     ) and value_range[0] < value_range[1]
     if not ok:
         raise ValueError(
-            f"{owner}: value_range must be a pair (low, high) of finite numbers with low < high; "
-            f"got {value_range!r}."
+            f"{_prefix(owner)}value_range must be a pair (low, high) of finite numbers with low < high"
+            f"{', or None' if allow_none else ''}; got {value_range!r}."
         )
     return tuple(float(v) for v in value_range)
 
@@ -197,6 +262,42 @@ def check_labels(y, *, num_classes, num_examples=None, argument="y", owner="mode
             f"{owner}: {argument} has {len(y)} labels for {num_examples} images."
         )
     return y.astype("int32")
+
+
+def check_numpy_images(images, as_is=False):
+    """Checks the NumPy image array a `kerasgen.data.pipeline` reads; returns it.
+
+    Unless `as_is` (the format that uses values as they are, scale=None) the
+    values must be 0..255 pixels.
+    """
+    if images.ndim != 4:
+        hint = " (add a channel axis with images[..., None])" if images.ndim == 3 else ""
+        raise ValueError(
+            f"source images must have shape (N, H, W, C); got shape {images.shape}{hint}"
+        )
+    if not (np.issubdtype(images.dtype, np.number) or images.dtype == np.bool_):
+        raise TypeError(
+            f"source images must be a numeric array; got dtype {images.dtype}"
+        )
+    if images.dtype == np.uint8 or images.size == 0:
+        return images
+    needs_bytes = not as_is
+    lo, hi = float(images.min()), float(images.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("source images contain NaN or Inf")
+    if needs_bytes and 0 < hi <= 1:
+        raise ValueError(
+            f"source images look already scaled: {images.dtype} values in "
+            f"[{lo:g}, {hi:g}], but kerasgen expects 0..255 values. Pass scale=None "
+            "(without binarize or dequantize) to use them as they are, or multiply "
+            "them by 255"
+        )
+    if needs_bytes and (lo < 0 or hi > 255):
+        raise ValueError(
+            f"source images have values outside [0, 255]: min {lo:g}, max {hi:g}; "
+            "pass scale=None to use them as they are"
+        )
+    return images
 
 
 def describe(x):

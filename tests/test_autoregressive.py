@@ -293,10 +293,10 @@ def test_short_training_on_binarized_digits(name, binary_digits, tmp_path, capsy
     conditional = model.num_classes is not None
     y_fit, y_eval = (y_train, y_test) if conditional else (None, None)
     model.compile(optimizer=keras.optimizers.Adam(5e-3))
-    one_hot = model._one_hot(y_eval[:16]) if conditional else None
+    one_hot = model._one_hot(y_eval[:8]) if conditional else None
     # 8 samples, as below: the sampling loop compiles once.
     run_model_contract(model, x_train, y_fit, tmp_path=tmp_path, batch_size=128, num_checked=8,
-                       outputs=lambda m: ops.convert_to_numpy(m.log_prob_pixels(x_test[:16], one_hot)))
+                       outputs=lambda m: ops.convert_to_numpy(m.log_prob_pixels(x_test[:8], one_hot)))
     history = model.fit(x_train, y_fit, batch_size=128, epochs=DIGITS_EPOCHS, verbose=0)
     logs = history.history
     assert logs["loss"][-1] < logs["loss"][0]

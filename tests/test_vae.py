@@ -22,7 +22,7 @@ def small_vae(**kwargs):
 def test_bernoulli_vae_keeps_the_contract(binary_digits, tmp_path):
     (x, _), _ = binary_digits
     vae = small_vae(architecture="conv", filters=(8, 16))
-    z = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
+    z = np.random.default_rng(0).normal(size=(4, 4)).astype("float32")
     result = run_model_contract(vae, x, outputs=lambda m: m.decode(z), tmp_path=tmp_path)
     assert set(result["history"].history) == {"loss", "reconstruction", "kl"}
     assert 0 <= result["samples"].min() and result["samples"].max() <= 1
@@ -33,7 +33,7 @@ def test_gaussian_vae_learns_its_scale(digits, tmp_path):
     x = x[:1408]  # whole batches of 64: JAX compiles one train step
     vae = small_vae(likelihood="gaussian", gaussian_std="learned", architecture="dense")
     vae.compile(optimizer=keras.optimizers.Adam(3e-3))
-    run_model_contract(vae, x, outputs=lambda m: m.reconstruct(x[:5]), tmp_path=tmp_path, batch_size=64)
+    run_model_contract(vae, x, outputs=lambda m: m.reconstruct(x[:4]), tmp_path=tmp_path, batch_size=64)
     vae.fit(x, batch_size=64, epochs=3, verbose=0)
     # The shared scale moves from its initial 1 towards the residual spread.
     assert float(np.exp(keras.ops.convert_to_numpy(vae.log_scale))[0]) < 0.9
@@ -46,7 +46,7 @@ def test_conditional_vae_keeps_the_contract_and_decodes_by_class(digits, tmp_pat
     cvae.compile(optimizer=keras.optimizers.Adam(3e-3))
     z = np.zeros((10, 4), "float32")
     run_model_contract(cvae, x, y, outputs=lambda m: m.decode(z, labels=np.arange(10)), tmp_path=tmp_path,
-                       batch_size=64)
+                       batch_size=64, num_checked=10)
     cvae.fit(x, y, batch_size=64, epochs=8, verbose=0)
     # The decoder uses the label: at z = 0, class means differ and match their class best.
     decoded = cvae.decode(z, labels=np.arange(10))

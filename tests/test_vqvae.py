@@ -87,7 +87,8 @@ def test_vqvae_trains_with_codebook_perplexity_above_one(ema, binary_digits, dig
     vq.compile(optimizer=keras.optimizers.Adam(3e-3))
     before = vq.evaluate(x_test, batch_size=len(x_test), verbose=0, return_dict=True)
     if not ema:  # the contract without a prior; with one, below
-        run_model_contract(vq, x_train, outputs=vqvae_outputs(x_test[:8]), tmp_path=tmp_path, batch_size=128)
+        run_model_contract(vq, x_train, outputs=vqvae_outputs(x_test[:8]), tmp_path=tmp_path, batch_size=128,
+                           num_checked=8)
     history = vq.fit(x_train, batch_size=128, epochs=4, verbose=0)
     after = vq.evaluate(x_test, batch_size=len(x_test), verbose=0, return_dict=True)
     assert after["reconstruction"] < 0.8 * before["reconstruction"], (before, after)
@@ -102,7 +103,7 @@ def test_vqvae_trains_with_codebook_perplexity_above_one(ema, binary_digits, dig
 
     vq.fit_prior(x_train, epochs=2, batch_size=128, filters=8, num_layers=2, kernel_size=3, verbose=0)
     samples = run_model_contract(vq, x_train, outputs=vqvae_outputs(x_test[:8]), tmp_path=tmp_path,
-                                 batch_size=128)["samples"]
+                                 batch_size=128, num_checked=8)["samples"]
     assert np.all((samples >= 0) & (samples <= 1))
     result = kerasgen.evaluate(vq, x_test, y_test, classifier=digits_classifier, num_samples=64,
                                metrics=["reconstruction", "probe", "sample_quality"])

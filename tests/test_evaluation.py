@@ -9,6 +9,7 @@ import pytest
 import kerasgen
 from kerasgen.evaluation import ood_sets
 from kerasgen.models import VAE, Autoencoder, GAN, ConditionalVAE, PixelCNN
+from tests.helpers import run_model_contract
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,12 @@ def test_digits_classifier_is_accurate(digits, digits_classifier):
     assert digits_classifier.accuracy(x_test, y_test) > 0.85
     assert digits_classifier.features(x_test).shape == (len(x_test), 32)
     np.testing.assert_allclose(digits_classifier.probabilities(x_test[:5]).sum(-1), 1.0, rtol=1e-5)
+
+
+def test_classifier_keeps_the_model_contract(digits, tmp_path):
+    (x, y), _ = digits
+    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=10, filters=(4,), feature_dim=8)
+    run_model_contract(clf, x, y, outputs=lambda m: keras.ops.convert_to_numpy(m(x[:6])), tmp_path=tmp_path)
 
 
 def test_evaluate_a_trained_pixelcnn(pixelcnn, binary_digits, digits_classifier):

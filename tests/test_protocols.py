@@ -1,5 +1,6 @@
 """kerasgen.protocols: what each family claims, what evaluate offers from it, and no probes elsewhere."""
 
+import ast
 import math
 import re
 from pathlib import Path
@@ -150,3 +151,42 @@ def test_num_classes_on_the_base_classes_survives_get_config():
     with pytest.raises(ValueError, match=r"Autoencoder is not conditional: num_classes=3 is not supported"):
         models.Autoencoder(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", hidden_dims=(8,),
                            num_classes=3)
+
+
+# Each public model class of kerasgen.models and the tests that run tests.helpers.run_model_contract on it
+# (or the file's small wrapper of it, as test_gan.py's `contract`).
+CONTRACT_TESTS = {
+    "Autoencoder": ["test_autoencoder.py::test_autoencoder_keeps_the_contract_and_learns"],
+    "DenoisingAutoencoder": ["test_autoencoder.py::test_denoising_autoencoder_beats_the_identity_on_corrupted_inputs"],
+    "VAE": ["test_vae.py::test_bernoulli_vae_keeps_the_contract", "test_vae.py::test_gaussian_vae_learns_its_scale"],
+    "ConditionalVAE": ["test_vae.py::test_conditional_vae_keeps_the_contract_and_decodes_by_class"],
+    "GAN": ["test_gan.py::test_gan_on_vectors"],
+    "DCGAN": ["test_gan.py::test_dcgan_with_batch_norm_and_spectral_norm"],
+    "WGANGP": ["test_gan.py::test_wgan_gp_trains_and_logs_the_penalty"],
+    "ConditionalGAN": ["test_gan.py::test_conditional_gan_produces_the_class_asked_for"],
+    # One test, parametrized over the four models of DIGITS_MODELS (PixelRNN: both kinds).
+    "PixelCNN": ["test_autoregressive.py::test_short_training_on_binarized_digits"],
+    "GatedPixelCNN": ["test_autoregressive.py::test_short_training_on_binarized_digits"],
+    "PixelRNN": ["test_autoregressive.py::test_short_training_on_binarized_digits"],
+    # Parametrized: without a prior (ema=False) and with one (ema=True).
+    "VQVAE": ["test_vqvae.py::test_vqvae_trains_with_codebook_perplexity_above_one"],
+    "Classifier": ["test_evaluation.py::test_classifier_keeps_the_model_contract"],
+}
+# Bases that are never built themselves; their subclasses keep the contract.
+ABSTRACT_MODELS = {"AutoregressiveModel", "LatentImageModel"}
+
+
+def test_every_public_model_class_has_a_contract_test():
+    public = {name for name in models.__all__
+              if isinstance(getattr(models, name), type) and issubclass(getattr(models, name), keras.Model)}
+    assert set(CONTRACT_TESTS) == public - ABSTRACT_MODELS, "add the new class to CONTRACT_TESTS"
+    for name, tests in CONTRACT_TESTS.items():
+        for test in tests:
+            filename, function = test.split("::")
+            source = (Path(__file__).parent / filename).read_text(encoding="utf-8")
+            found = [node for node in ast.walk(ast.parse(source))
+                     if isinstance(node, ast.FunctionDef) and node.name == function]
+            assert found, f"{test} does not exist"
+            body = ast.get_source_segment(source, found[0])
+            assert re.search(r"\bcontract\(", body) or "run_model_contract(" in body, f"{test} runs no contract"
+            assert f"{name}(" in source, f"{filename} never builds a {name}"

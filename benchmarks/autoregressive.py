@@ -123,7 +123,7 @@ def parse_args(argv):
 def build_model(name, args):
     import kerasgen
 
-    common = dict(image_shape=IMAGE_SHAPE, distribution="bernoulli", seed=args.seed)
+    common = dict(image_shape=IMAGE_SHAPE, likelihood="bernoulli", seed=args.seed)
     if name == "pixelcnn":
         return kerasgen.models.PixelCNN(filters=args.pixelcnn_filters, num_blocks=args.pixelcnn_blocks, **common)
     if name == "gated_pixelcnn":

@@ -122,7 +122,7 @@ def main(argv=None):
 
     keras.utils.set_random_seed(args.seed)
     model = kerasgen.models.GatedPixelCNN(
-        image_shape=(28, 28, 1), distribution="bernoulli", filters=args.filters,
+        image_shape=(28, 28, 1), likelihood="bernoulli", filters=args.filters,
         num_layers=args.num_layers, kernel_size=args.kernel_size, num_classes=NUM_CLASSES, seed=args.seed,
     )
     # The model's format, binarized pixels: Bernoulli(x / 255) afresh each epoch, the test images once (seed 0).

@@ -84,7 +84,7 @@ class DensityModel:
             dict with `nll_nats` (the mean of -log_prob over the images),
             `nll_nats_stderr`, `bits_per_dim`, `num_images`, and what the
             model adds: `num_samples` and `likelihood` for a VAE,
-            `distribution` for an autoregressive model.
+            `likelihood` for an autoregressive model.
         """
         self._check_nll_data(x)
         ll = np.asarray(self.log_prob(x, labels, **options), "float64")

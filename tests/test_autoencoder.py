@@ -14,7 +14,7 @@ SHAPE = (8, 8, 1)
 def test_autoencoder_keeps_the_contract_and_learns(digits, tmp_path):
     (x, _), _ = digits
     x = x[:1408]  # whole batches of 64: JAX compiles one train step
-    ae = Autoencoder(image_shape=SHAPE, latent_dim=8, architecture="conv", loss="bce", filters=(8, 16))
+    ae = Autoencoder(image_shape=SHAPE, latent_dim=8, architecture="conv", likelihood="bernoulli", filters=(8, 16))
     ae.compile(optimizer=keras.optimizers.Adam(3e-3))
     result = run_model_contract(ae, x, outputs=lambda m: m.reconstruct(x[:4]), tmp_path=tmp_path, batch_size=64)
     recon = result["reconstructions"]
@@ -27,7 +27,7 @@ def test_autoencoder_keeps_the_contract_and_learns(digits, tmp_path):
 def test_denoising_autoencoder_beats_the_identity_on_corrupted_inputs(digits, tmp_path, corruption, level):
     (x, _), (x_test, _) = digits
     dae = DenoisingAutoencoder(corruption=corruption, noise_level=level, image_shape=SHAPE,
-                               latent_dim=16, architecture="dense", loss="mse", hidden_dims=(128,))
+                               latent_dim=16, architecture="dense", likelihood="gaussian", hidden_dims=(128,))
     dae.compile(optimizer=keras.optimizers.Adam(3e-3))
     if corruption == "gaussian":  # the contract once; the corruption is one config value
         run_model_contract(dae, x, outputs=lambda m: m.reconstruct(x[:4]), tmp_path=tmp_path, batch_size=64)
@@ -56,7 +56,7 @@ def test_corruptions_do_what_they_say(digits):
         assert np.mean(changed[inside]) == pytest.approx(level, abs=0.03)
         np.testing.assert_array_equal(dae.corrupt(x, seed=1), noisy)
     dae = DenoisingAutoencoder(corruption="gaussian", noise_level=0.2, image_shape=SHAPE,
-                               architecture="dense", hidden_dims=(16,), loss="mse")
+                               architecture="dense", hidden_dims=(16,), likelihood="gaussian")
     residual = dae.corrupt(x, seed=2) - x
     assert residual.std() == pytest.approx(0.2, rel=0.05)
 

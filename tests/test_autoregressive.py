@@ -21,11 +21,11 @@ def gradient(fn, x):
     return np.zeros_like(x) if g is None else ops.convert_to_numpy(g)
 
 
-def small_model(name, channels=1, distribution="categorical", num_levels=4, image_size=5):
+def small_model(name, channels=1, likelihood="categorical", num_levels=4, image_size=5):
     """Small instances of every model, for the structural tests."""
     shape = (image_size, image_size, channels)
-    common = dict(image_shape=shape, distribution=distribution,
-                  num_levels=None if distribution == "bernoulli" else num_levels, seed=0)
+    common = dict(image_shape=shape, likelihood=likelihood,
+                  num_levels=None if likelihood == "bernoulli" else num_levels, seed=0)
     if name == "pixelcnn":
         return PixelCNN(filters=12, num_blocks=2, first_kernel_size=5, **common)
     if name == "gated":
@@ -41,7 +41,7 @@ MODELS = ["pixelcnn", "gated", "row_lstm", "diagonal_bilstm"]
 
 
 def params_fn(model, index, labels=None):
-    """x -> a fixed random projection of the distribution parameters at one subpixel."""
+    """x -> a fixed random projection of the likelihood parameters at one subpixel."""
     i, j, c = index
     weights = ops.convert_to_tensor(np.random.default_rng(7).normal(size=(model.num_params,)), "float32")
     one_hot = model._one_hot(labels) if labels is not None else None
@@ -159,14 +159,14 @@ def test_gated_pixelcnn_sees_pixelcnns_blind_spot():
 # -- exact likelihood --------------------------------------------------------------
 
 
-def numpy_log_probs(distribution, x, params, num_levels):
+def numpy_log_probs(likelihood, x, params, num_levels):
     """Per-subpixel log p(x) from parameters, in float64 NumPy: an independent reference."""
     params = params.astype("float64")
-    if distribution == "bernoulli":
+    if likelihood == "bernoulli":
         logits = params[..., 0]
         p1 = 1.0 / (1.0 + np.exp(-logits))
         return np.where(x == 1, np.log(p1), np.log1p(-p1))
-    if distribution == "categorical":
+    if likelihood == "categorical":
         z = params - params.max(axis=-1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
         return np.take_along_axis(logp, x.astype(int)[..., None], axis=-1)[..., 0]
@@ -182,7 +182,7 @@ def numpy_log_probs(distribution, x, params, num_levels):
     return np.log((w * (upper - lower)).sum(-1))
 
 
-@pytest.mark.parametrize("name,channels,distribution", [
+@pytest.mark.parametrize("name,channels,likelihood", [
     ("pixelcnn", 1, "bernoulli"),
     ("pixelcnn", 3, "categorical"),
     ("pixelcnn", 1, "logistic_mixture"),
@@ -192,9 +192,9 @@ def numpy_log_probs(distribution, x, params, num_levels):
     ("row_lstm", 1, "categorical"),
     ("diagonal_bilstm", 3, "bernoulli"),
 ])
-def test_log_prob_equals_brute_force_one_subpixel_at_a_time(name, channels, distribution):
+def test_log_prob_equals_brute_force_one_subpixel_at_a_time(name, channels, likelihood):
     """For each subpixel q, feed only x_<q (the rest replaced by noise) and read p(x_q | x_<q)."""
-    model = small_model(name, channels, distribution, num_levels=5, image_size=4)
+    model = small_model(name, channels, likelihood, num_levels=5, image_size=4)
     shape = model.image_shape
     rng = np.random.default_rng(3)
     x = rng.integers(0, model.num_levels, size=(3,) + shape).astype("float32")
@@ -212,35 +212,35 @@ def test_log_prob_equals_brute_force_one_subpixel_at_a_time(name, channels, dist
     total = np.zeros(len(x))
     for q, index in enumerate(indices):
         here = params[(q, slice(None)) + index]  # (N, P): read where the image was cut off
-        total += numpy_log_probs(distribution, x[(slice(None),) + index], here, model.num_levels)
+        total += numpy_log_probs(likelihood, x[(slice(None),) + index], here, model.num_levels)
     np.testing.assert_allclose(model.log_prob(x, labels), total, rtol=1e-4, atol=1e-3)
 
 
-@pytest.mark.parametrize("distribution", ["bernoulli", "categorical", "logistic_mixture"])
-def test_level_probabilities_sum_to_one(distribution):
+@pytest.mark.parametrize("likelihood", ["bernoulli", "categorical", "logistic_mixture"])
+def test_level_probabilities_sum_to_one(likelihood):
     from kerasgen.models.autoregressive import distributions
 
-    params = np.random.default_rng(4).normal(size=(10, 3 if distribution != "categorical" else 7))
-    if distribution == "bernoulli":
+    params = np.random.default_rng(4).normal(size=(10, 3 if likelihood != "categorical" else 7))
+    if likelihood == "bernoulli":
         params = params[:, :1]
-    if distribution == "logistic_mixture":
+    if likelihood == "logistic_mixture":
         params = np.random.default_rng(4).normal(size=(10, 12))
-    logp = ops.convert_to_numpy(distributions.level_log_probs(distribution, ops.convert_to_tensor(params, "float32"), 7 if distribution != "bernoulli" else 2))
+    logp = ops.convert_to_numpy(distributions.level_log_probs(likelihood, ops.convert_to_tensor(params, "float32"), 7 if likelihood != "bernoulli" else 2))
     np.testing.assert_allclose(np.exp(logp).sum(-1), 1.0, rtol=1e-5)
 
 
 # -- sampling ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name,channels,distribution", [
+@pytest.mark.parametrize("name,channels,likelihood", [
     ("pixelcnn", 1, "bernoulli"),
     ("pixelcnn", 3, "categorical"),
     ("gated", 3, "logistic_mixture"),
     ("gated_unconditional", 1, "categorical"),
     ("pixelcnn_one_hot", 3, "categorical"),
 ])
-def test_cached_and_naive_sampling_agree(name, channels, distribution):
-    model = small_model(name, channels, distribution, num_levels=6)
+def test_cached_and_naive_sampling_agree(name, channels, likelihood):
+    model = small_model(name, channels, likelihood, num_levels=6)
     labels = 1 if model.num_classes else None
     naive = model.sample(6, labels=labels, seed=11, method="naive")
     cached = model.sample(6, labels=labels, seed=11, method="cached")
@@ -358,7 +358,7 @@ def test_bad_inputs_get_clear_errors():
     with pytest.raises(ValueError, match="not conditional"):
         binary.sample(2, labels=1)
 
-    categorical = PixelCNN(image_shape=(4, 4, 1), distribution="categorical", filters=4, num_blocks=1)
+    categorical = PixelCNN(image_shape=(4, 4, 1), likelihood="categorical", filters=4, num_blocks=1)
     with pytest.raises(ValueError, match=r"outside \[0, 255\]: min 0, max 256\."):
         categorical.log_prob(np.arange(16.0).reshape(1, 4, 4, 1) * 256 / 15)
     with pytest.raises(ValueError, match=r"whole numbers \(discrete levels 0\.\.255\).*3\.5"):
@@ -396,8 +396,8 @@ def test_bad_inputs_get_clear_errors():
         rnn.sample(2, method="cached")
     with pytest.raises(ValueError, match="kind must be one of"):
         PixelRNN(kind="row-lstm")
-    with pytest.raises(ValueError, match="distribution must be one of"):
-        PixelCNN(distribution="gaussian")
+    with pytest.raises(ValueError, match="likelihood must be one of"):
+        PixelCNN(likelihood="gaussian")
     with pytest.raises(ValueError, match="filters must be a positive multiple of 6"):
         PixelCNN(image_shape=(8, 8, 3), filters=8)
     with pytest.raises(ValueError, match="n must be a positive integer"):

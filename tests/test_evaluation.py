@@ -141,7 +141,7 @@ def test_ood_sets_are_in_the_model_format(pixelcnn, binary_digits):
         assert images.shape == x_test.shape and set(np.unique(images)) <= {0.0, 1.0}
     np.testing.assert_array_equal(sets["inverted"], 1 - x_test)
     np.testing.assert_array_equal(sets["flipped"], x_test[:, ::-1])
-    levels = PixelCNN(image_shape=(8, 8, 1), distribution="categorical", num_levels=4, filters=4, num_blocks=1)
+    levels = PixelCNN(image_shape=(8, 8, 1), likelihood="categorical", num_levels=4, filters=4, num_blocks=1)
     u = np.linspace(0, 1, 64, dtype="float32").reshape(1, 8, 8, 1)
     q = levels.image_format.from_unit(u, np.random.default_rng(0))
     assert set(np.unique(q)) == {0.0, 1.0, 2.0, 3.0}

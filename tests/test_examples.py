@@ -136,7 +136,7 @@ def test_gated_pixelcnn_example_writes_samples_completions_and_exact_nll(tmp_pat
     written = json.loads((out / "metrics.json").read_text())
     assert written == json.loads(json.dumps(metrics))
     nll = written["test_nll"]
-    assert nll["num_images"] == 48 and nll["distribution"] == "bernoulli"
+    assert nll["num_images"] == 48 and nll["likelihood"] == "bernoulli"
     assert all(math.isfinite(nll[k]) for k in ("nll_nats", "nll_nats_stderr", "bits_per_dim"))
     # One short epoch already beats a fair coin per pixel (784 ln 2 = 543 nats).
     assert 0 < nll["nll_nats"] < 784 * math.log(2)

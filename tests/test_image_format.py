@@ -84,7 +84,7 @@ def test_every_family_owns_a_format_that_follows_its_likelihood_and_saves_it():
         models.Autoencoder(**DENSE): ImageFormat(),
         models.GAN(image_shape=SHAPE, latent_dim=2, hidden_dims=(8,)): ImageFormat(scale="symmetric"),
         models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1): ImageFormat(binarize="dynamic"),
-        models.PixelCNN(image_shape=SHAPE, distribution="categorical", num_levels=4, filters=4, num_blocks=1):
+        models.PixelCNN(image_shape=SHAPE, likelihood="categorical", num_levels=4, filters=4, num_blocks=1):
             ImageFormat(levels=4),
     }
     for model, fmt in owned.items():
@@ -100,10 +100,10 @@ def test_every_family_owns_a_format_that_follows_its_likelihood_and_saves_it():
     (lambda: models.VAE(image_format="symmetric", **DENSE),
      r"VAE: image_format=ImageFormat\(scale='symmetric'\) gives values in \[-1, 1\], but the model takes values "
      r"in \[0, 1\]"),
-    (lambda: models.PixelCNN(image_shape=SHAPE, distribution="categorical", num_levels=4, filters=4, num_blocks=1,
+    (lambda: models.PixelCNN(image_shape=SHAPE, likelihood="categorical", num_levels=4, filters=4, num_blocks=1,
                              image_format="unit"),
      r"PixelCNN: the model takes 4 levels; image_format=ImageFormat\(\) gives continuous values"),
-    (lambda: models.PixelCNN(image_shape=SHAPE, distribution="categorical", num_levels=4, filters=4, num_blocks=1,
+    (lambda: models.PixelCNN(image_shape=SHAPE, likelihood="categorical", num_levels=4, filters=4, num_blocks=1,
                              image_format=ImageFormat(levels=256)),
      r"PixelCNN: image_format=ImageFormat\(levels=256\) gives values in \[0, 255\], but the model takes values "
      r"in \[0, 3\]"),

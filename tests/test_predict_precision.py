@@ -193,9 +193,9 @@ def test_autoregressive_predict_gives_bernoulli_probabilities(name):
         model.predict(np.zeros((2, 7, 7, 1), "float32"), verbose=0)
 
 
-@pytest.mark.parametrize("distribution", ["categorical", "logistic_mixture"])
-def test_autoregressive_predict_gives_level_probabilities(distribution):
-    model = AUTOREGRESSIVE_FAMILIES["gated_pixelcnn"](distribution=distribution, num_levels=4, num_mixtures=2,
+@pytest.mark.parametrize("likelihood", ["categorical", "logistic_mixture"])
+def test_autoregressive_predict_gives_level_probabilities(likelihood):
+    model = AUTOREGRESSIVE_FAMILIES["gated_pixelcnn"](likelihood=likelihood, num_levels=4, num_mixtures=2,
                                                       num_classes=3)
     x = np.floor(unit() * 4)
     labels = np.arange(8) % 3

@@ -21,7 +21,7 @@ def vqvae(with_prior):
     prior = None
     if with_prior:  # what fit_prior builds, untrained: a categorical model of the 4 x 4 code grid
         prior = keras.saving.serialize_keras_object(models.PixelCNN(
-            image_shape=(4, 4, 1), distribution="categorical", num_levels=8, input_encoding="one_hot",
+            image_shape=(4, 4, 1), likelihood="categorical", num_levels=8, input_encoding="one_hot",
             filters=4, num_blocks=1))
     return models.VQVAE(image_shape=SHAPE, num_codes=8, code_dim=4, filters=(4,), prior=prior)
 
@@ -102,7 +102,7 @@ def test_evaluate_nll_is_one_implementation_on_log_prob():
     log_p = pixelcnn.log_prob(x)
     assert log_p.shape == (6,) and log_p.dtype == np.float64
     report = pixelcnn.evaluate_nll(x)
-    assert set(report) == {"nll_nats", "nll_nats_stderr", "bits_per_dim", "num_images", "distribution"}
+    assert set(report) == {"nll_nats", "nll_nats_stderr", "bits_per_dim", "num_images", "likelihood"}
     assert report["nll_nats"] == pytest.approx(-log_p.mean(), rel=1e-9)
     assert report["nll_nats_stderr"] == pytest.approx(log_p.std(ddof=1) / math.sqrt(6), rel=1e-9)
     assert report["bits_per_dim"] == pytest.approx(-log_p.mean() / (64 * math.log(2)), rel=1e-9)
@@ -190,3 +190,18 @@ def test_every_public_model_class_has_a_contract_test():
             body = ast.get_source_segment(source, found[0])
             assert re.search(r"\bcontract\(", body) or "run_model_contract(" in body, f"{test} runs no contract"
             assert f"{name}(" in source, f"{filename} never builds a {name}"
+
+
+def test_the_observation_model_is_called_likelihood_in_every_family():
+    # Autoencoder(loss="bce"|"mse") and the autoregressive distribution= were the
+    # same concept as the VAE's likelihood=; configs saved with them still load.
+    ae = models.Autoencoder.from_config({k: v for k, v in models.Autoencoder(**DENSE).get_config().items()
+                                         if k != "likelihood"} | {"loss": "mse"})
+    assert ae.likelihood == "gaussian"
+    old = {k: v for k, v in models.PixelCNN(image_shape=SHAPE, filters=4, num_blocks=1).get_config().items()
+           if k != "likelihood"} | {"distribution": "bernoulli"}
+    assert models.PixelCNN.from_config(old).likelihood == "bernoulli"
+    with pytest.raises(TypeError, match=r"Autoencoder: loss= is now called likelihood=; pass likelihood='gaussian'"):
+        models.Autoencoder(loss="mse", **DENSE)
+    with pytest.raises(TypeError, match=r"PixelCNN: distribution= is now called likelihood="):
+        models.PixelCNN(image_shape=SHAPE, distribution="categorical")

@@ -291,7 +291,7 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
             if prior not in PRIORS:
                 raise ValueError(f"{owner}: prior must be one of {PRIORS} or an AutoregressiveModel; got {prior!r}.")
             cls = GatedPixelCNN if prior == "gated_pixelcnn" else PixelCNN
-            model = cls(image_shape=grid, distribution="categorical", num_levels=self.num_codes,
+            model = cls(image_shape=grid, likelihood="categorical", num_levels=self.num_codes,
                         input_encoding="one_hot", name="prior", **prior_kwargs)
         elif isinstance(prior, AutoregressiveModel):
             model = prior

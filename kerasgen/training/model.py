@@ -75,6 +75,11 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
     deterministic_evaluation = False
     # Config keys that hold serialized sub-networks (rebuilt by from_config).
     network_keys = ()
+    # Old argument names -> new (and, where the values changed too, old value -> new):
+    # from_config maps them, so files saved before a rename load; the constructor
+    # refuses them, naming the new spelling (check_renamed_arguments).
+    renamed_arguments = {}
+    renamed_values = {}
 
     def __init__(self, image_shape=None, seed=None, image_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -520,8 +525,23 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         return {"name": self.name, "seed": self.seed, "image_format": None if fmt is None else fmt.get_config()}
 
     @classmethod
+    def check_renamed_arguments(cls, kwargs):
+        """Refuses an argument spelled the old way, naming the new one (a family's __init__ calls it first)."""
+        for old, new in cls.renamed_arguments.items():
+            if old in kwargs:
+                value = kwargs[old]
+                if old in cls.renamed_values and isinstance(value, str):
+                    value = cls.renamed_values[old].get(value, value)
+                raise TypeError(f"{cls.__name__}: {old}= is now called {new}=; pass {new}={value!r}.")
+
+    @classmethod
     def from_config(cls, config):
         config = copy.deepcopy(config)  # deserialization consumes nested dicts
+        for old, new in cls.renamed_arguments.items():
+            if old in config:  # saved before the rename
+                value = config.pop(old)
+                config[new] = cls.renamed_values[old].get(value, value) if isinstance(value, str) and old in cls.renamed_values \
+                    else value
         for key in cls.network_keys:
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])

@@ -7,26 +7,29 @@ from kerasgen import losses
 from kerasgen.models.latent_model import LatentImageModel, build_networks
 from kerasgen import checks
 
-RECONSTRUCTION_LOSSES = ("bce", "mse")
+LIKELIHOODS = ("bernoulli", "gaussian")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class Autoencoder(LatentImageModel):
     """Autoencoder: a deterministic code z = encoder(x) and its reconstruction.
 
-    Minimises the reconstruction error per pixel: binary cross-entropy on
-    logits ("bce", inputs in [0, 1]) or mean squared error ("mse"). An
+    Minimises the reconstruction error per pixel, the negative log-likelihood
+    of its observation model up to constants: binary cross-entropy on logits
+    (`likelihood="bernoulli"`, inputs in [0, 1]) or mean squared error
+    (`"gaussian"`), as the VAE's `likelihood` names them. An
     autoencoder has no prior over codes, so it cannot sample new images; use
     `VAE` for that. With `sample_weight`, the loss is the weighted mean over
     images of each image's mean per-pixel error. `predict(x)` returns the
     reconstructions, `reconstruct(x)`: float32 (N, H, W, C), pixel
-    probabilities for "bce" and values for "mse".
+    probabilities for "bernoulli" and values for "gaussian".
 
     Args:
         image_shape: tuple (H, W, C), C in {1, 3}. Default (28, 28, 1).
         latent_dim: int, size of the code. Default 32.
         architecture: "conv" or "dense", for the default networks.
-        loss: "bce" or "mse".
+        likelihood: "bernoulli" (binary cross-entropy) or "gaussian" (mean
+            squared error).
         filters: tuple of ints, one stride-2 conv stage each; default by size.
         hidden_dims: tuple of ints, dense layers after the conv stages.
         encoder, decoder: optional `keras.Model`s replacing the defaults
@@ -47,12 +50,15 @@ class Autoencoder(LatentImageModel):
 
     loss_names = ("loss",)
     supports_sample_weight = True
+    renamed_arguments = {"loss": "likelihood"}
+    renamed_values = {"loss": {"bce": "bernoulli", "mse": "gaussian"}}
 
-    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, architecture="conv", loss="bce",
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=32, architecture="conv", likelihood="bernoulli",
                  filters=None, hidden_dims=(256,), encoder=None, decoder=None, seed=None, **kwargs):
         owner = type(self).__name__
-        if loss not in RECONSTRUCTION_LOSSES:
-            raise ValueError(f"{owner}: loss must be one of {RECONSTRUCTION_LOSSES}; got {loss!r}.")
+        self.check_renamed_arguments(kwargs)
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"{owner}: likelihood must be one of {LIKELIHOODS}; got {likelihood!r}.")
         if kwargs.get("num_classes") is not None:
             raise ValueError(
                 f"{owner} is not conditional: num_classes={kwargs['num_classes']!r} is not supported "
@@ -65,7 +71,7 @@ class Autoencoder(LatentImageModel):
             encoder, decoder = build_networks(
                 image_shape, latent_dim, latent_dim, architecture, filters, hidden_dims, None, owner
             )
-        self.loss_kind = loss
+        self.likelihood = likelihood
         self.architecture = architecture
         self.filters = None if filters is None else tuple(filters)
         self.hidden_dims = tuple(hidden_dims)
@@ -73,14 +79,14 @@ class Autoencoder(LatentImageModel):
         self._check_image_format()
 
     def input_value_range(self):
-        return (0.0, 1.0) if self.loss_kind == "bce" else None
+        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
 
     def _encode_tensor(self, x, one_hot, training):
         return ops.cast(self.encoder(x, training=training), "float32")
 
     def _decode_tensor(self, z, one_hot, training):
         out = ops.cast(self.decoder(z, training=training), "float32")
-        return ops.sigmoid(out) if self.loss_kind == "bce" else out
+        return ops.sigmoid(out) if self.likelihood == "bernoulli" else out
 
     def _model_inputs(self, x):
         """What the encoder sees during training: x itself here."""
@@ -94,7 +100,7 @@ class Autoencoder(LatentImageModel):
         """
         target = ops.cast(target, "float32")
         decoder_out = ops.cast(decoder_out, "float32")
-        if self.loss_kind == "bce":
+        if self.likelihood == "bernoulli":
             per_pixel = ops.softplus(decoder_out) - target * decoder_out
         else:
             per_pixel = ops.square(decoder_out - target)
@@ -112,7 +118,7 @@ class Autoencoder(LatentImageModel):
     def get_config(self):
         return {
             **super().get_config(),
-            "loss": self.loss_kind,
+            "likelihood": self.likelihood,
             "architecture": self.architecture,
             "filters": self.filters,
             "hidden_dims": self.hidden_dims,

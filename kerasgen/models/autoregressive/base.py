@@ -50,7 +50,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution: "bernoulli" (binary images, values {0, 1}),
+        likelihood: "bernoulli" (binary images, values {0, 1}),
             "categorical" (a softmax over `num_levels` levels, values
             0..num_levels-1, e.g. 0..255) or "logistic_mixture" (a discretized
             mixture of `num_mixtures` logistics over the same levels).
@@ -69,18 +69,20 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
     supports_sample_weight = True
     supports_cached_sampling = False
     sample_has_progress_bar = True
+    renamed_arguments = {"distribution": "likelihood"}  # as the VAE's and VQ-VAE's observation models
 
-    def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
+    def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
                  num_mixtures=5, num_classes=None, input_encoding="scaled", seed=None, **kwargs):
         owner = type(self).__name__
+        self.check_renamed_arguments(kwargs)
         if input_encoding not in INPUT_ENCODINGS:
             raise ValueError(f"{owner}: input_encoding must be one of {INPUT_ENCODINGS}; got {input_encoding!r}.")
         image_shape = checks.check_image_shape(image_shape, owner)
-        if distribution not in distributions.DISTRIBUTIONS:
+        if likelihood not in distributions.DISTRIBUTIONS:
             raise ValueError(
-                f"{owner}: distribution must be one of {distributions.DISTRIBUTIONS}; got {distribution!r}."
+                f"{owner}: likelihood must be one of {distributions.DISTRIBUTIONS}; got {likelihood!r}."
             )
-        if distribution == "bernoulli":
+        if likelihood == "bernoulli":
             if num_levels not in (None, 2):
                 raise ValueError(f"{owner}: a 'bernoulli' model has 2 levels; got num_levels={num_levels!r}.")
             num_levels = 2
@@ -90,11 +92,11 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         checks.check_integer(num_mixtures, "num_mixtures", owner)
         checks.check_integer(num_classes, "num_classes", owner, minimum=2, allow_none=True)
         super().__init__(image_shape=image_shape, seed=seed, **kwargs)
-        self.distribution = distribution
+        self.likelihood = likelihood
         self.num_levels = int(num_levels)
         self.num_mixtures = int(num_mixtures)
         self.num_classes = None if num_classes is None else int(num_classes)
-        self.num_params = distributions.num_params(distribution, self.num_levels, self.num_mixtures)
+        self.num_params = distributions.num_params(likelihood, self.num_levels, self.num_mixtures)
         self.input_encoding = input_encoding
         channels = self.image_shape[-1]
         self.network_input_channels = channels * (self.num_levels if input_encoding == "one_hot" else 1)
@@ -161,7 +163,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         """log p(x_i | x_<i) for every subpixel, (N, H, W, C), nats."""
         x = ops.cast(x, "float32")
         return distributions.log_prob(
-            self.distribution, x, self.params(x, one_hot, training), self.num_levels
+            self.likelihood, x, self.params(x, one_hot, training), self.num_levels
         )
 
     def probabilities(self, x, one_hot=None, training=False):
@@ -173,9 +175,9 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         before it (teacher forcing), as in `log_prob`.
         """
         params = self.params(x, one_hot, training)
-        if self.distribution == "bernoulli":
+        if self.likelihood == "bernoulli":
             return ops.sigmoid(params[..., 0])
-        return ops.exp(distributions.level_log_probs(self.distribution, params, self.num_levels))
+        return ops.exp(distributions.level_log_probs(self.likelihood, params, self.num_levels))
 
     def call(self, inputs, training=False):
         if self.num_classes is not None:
@@ -234,7 +236,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         return wrapper.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float64")
 
     def _nll_report(self, options):
-        return {"distribution": self.distribution}  # evaluate_nll's (kerasgen.protocols.DensityModel)
+        return {"likelihood": self.likelihood}  # evaluate_nll's (kerasgen.protocols.DensityModel)
 
     # -- sampling -------------------------------------------------------------
 
@@ -341,7 +343,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
 
     def _draw(self, params, u):
         """A level from (N, P) parameters and (N,) uniforms, by the inverse CDF."""
-        probs = ops.exp(distributions.level_log_probs(self.distribution, params, self.num_levels))
+        probs = ops.exp(distributions.level_log_probs(self.likelihood, params, self.num_levels))
         cdf = ops.cumsum(probs, axis=-1)
         level = ops.sum(ops.cast(cdf < u[:, None], "float32"), axis=-1)
         return ops.minimum(level, float(self.num_levels - 1))
@@ -400,7 +402,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         return {
             **super().get_config(),
             "image_shape": self.image_shape,
-            "distribution": self.distribution,
+            "likelihood": self.likelihood,
             "num_levels": self.num_levels,
             "num_mixtures": self.num_mixtures,
             "num_classes": self.num_classes,

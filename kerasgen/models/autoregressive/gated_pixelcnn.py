@@ -27,7 +27,7 @@ class GatedPixelCNN(AutoregressiveModel):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
+        likelihood, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         filters: int, features per stack (a multiple of 3 for RGB).
         num_layers: int >= 1, gated layers.
         kernel_size: odd int >= 3, the width of both stacks' kernels.
@@ -51,10 +51,10 @@ class GatedPixelCNN(AutoregressiveModel):
 
     supports_cached_sampling = True
 
-    def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
+    def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
                  num_mixtures=5, filters=64, num_layers=6, kernel_size=5, num_classes=None,
                  input_encoding="scaled", seed=None, **kwargs):
-        super().__init__(image_shape, distribution, num_levels, num_mixtures, num_classes,
+        super().__init__(image_shape, likelihood, num_levels, num_mixtures, num_classes,
                          input_encoding, seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]

@@ -30,7 +30,7 @@ class PixelCNN(AutoregressiveModel):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
+        likelihood, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         filters: int, features of the residual stream (a multiple of 6 for RGB).
         num_blocks: int, residual blocks.
         kernel_size: odd int, the blocks' masked kernel.
@@ -52,10 +52,10 @@ class PixelCNN(AutoregressiveModel):
 
     supports_cached_sampling = True
 
-    def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
+    def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
                  num_mixtures=5, filters=64, num_blocks=5, kernel_size=3, first_kernel_size=7,
                  input_encoding="scaled", seed=None, **kwargs):
-        super().__init__(image_shape, distribution, num_levels, num_mixtures, None, input_encoding,
+        super().__init__(image_shape, likelihood, num_levels, num_mixtures, None, input_encoding,
                          seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]

@@ -33,7 +33,7 @@ class PixelRNN(AutoregressiveModel):
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
-        distribution, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
+        likelihood, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         kind: "row_lstm" or "diagonal_bilstm".
         units: int, LSTM units and residual features (a multiple of 3 for RGB).
         num_layers: int >= 1.
@@ -53,10 +53,10 @@ class PixelRNN(AutoregressiveModel):
     ```
     """
 
-    def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_levels=None,
+    def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
                  num_mixtures=5, kind="row_lstm", units=32, num_layers=2, first_kernel_size=7,
                  input_encoding="scaled", seed=None, **kwargs):
-        super().__init__(image_shape, distribution, num_levels, num_mixtures, None, input_encoding,
+        super().__init__(image_shape, likelihood, num_levels, num_mixtures, None, input_encoding,
                          seed, **kwargs)
         owner = type(self).__name__
         channels = self.image_shape[-1]

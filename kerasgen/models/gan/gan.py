@@ -94,9 +94,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
                  spectral_norm=False, architecture=None, base_filters=64, hidden_dims=(128, 128),
                  generator=None, discriminator=None, num_classes=None, seed=None, **kwargs):
         owner = type(self).__name__
-        for old, new in self.renamed_arguments.items():
-            if old in kwargs:
-                raise TypeError(f"{owner}: {old}= is now called {new}=; pass {new}={kwargs[old]!r}.")
+        self.check_renamed_arguments(kwargs)
         loss = loss or self.default_loss
         if loss not in self.allowed_losses:
             raise ValueError(f"{owner}: loss must be one of {self.allowed_losses}; got {loss!r}.")
@@ -485,9 +483,6 @@ class GAN(GenerativeModel, Sampler, Conditional):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for old, new in cls.renamed_arguments.items():
-            if old in config:
-                config[new] = config.pop(old)
         if "value_range" in config:
             # Saved before models owned an ImageFormat (the zoo's GAN presets).
             value_range = config.pop("value_range")

@@ -108,7 +108,7 @@ def digits():
 
 def test_public_api():
     assert sorted(kerasgen.data.__all__) == sorted(
-        ["IDX_FOLDER_ENV", "ImageFormat", "check_images", "check_labels", "default_data_dirs", "gaussian_mixture_ring", "load",
+        ["IDX_FOLDER_ENV", "ImageFormat", "check_images", "check_labels", "default_data_dirs", "gaussian_mixture_ring", "held_out_split", "load", "load_images",
          "pipeline", "ring_centers"])
     assert IDX_FOLDER_ENV == "KERASGEN_DATA_DIR"
 

@@ -42,6 +42,8 @@ PUBLIC = [
     kerasgen.losses.discriminator_loss,
     kerasgen.utils.slerp,
     kerasgen.utils.latent_arithmetic,
+    kerasgen.data.ImageFormat,
+    kerasgen.data.load_images,
 ]
 
 

@@ -6,6 +6,8 @@
 - `ImageFormat(scale, binarize, dequantize, levels)`: what a model's images
   are; every model owns one (`model.image_format`), which converts 8-bit
   pixels to its inputs and its outputs back to [0, 1].
+- `load_images(path, ...)`: your own images, a folder (one subfolder per
+  class gives labels) or an .npy/.npz file, with a seeded held-out split.
 - `pipeline(source, ...)`: shuffled, batched, scaled / binarized / dequantized
   float32 batches as a `tf.data.Dataset`, usable by Keras under every backend.
 - `check_images(dataset, ...)`: fail loudly on NaN, out-of-range values, a
@@ -16,6 +18,7 @@
 """
 
 from kerasgen.data.checks import check_images, check_labels
+from kerasgen.data.files import held_out_split, load_images
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.data.pipelines import pipeline
 from kerasgen.data.sources import IDX_FOLDER_ENV, default_data_dirs, load
@@ -28,7 +31,9 @@ __all__ = [
     "check_labels",
     "default_data_dirs",
     "gaussian_mixture_ring",
+    "held_out_split",
     "load",
+    "load_images",
     "pipeline",
     "ring_centers",
 ]

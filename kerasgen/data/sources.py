@@ -295,7 +295,9 @@ def load(name, split="train", data_dir=None):
 
     Args:
         name: Dataset name as in TFDS (``"fashion_mnist"``, ``"mnist"``,
-            ``"cifar10"``, ...) or ``"digits"``.
+            ``"cifar10"``, ...) or ``"digits"``; or your own images, a folder
+            or an ``.npy``/``.npz`` file (see `kerasgen.data.load_images`,
+            whose labels are None when the source has none).
         split: ``"train"``, ``"test"`` or ``"all"`` (train then test).
         data_dir: Optional folder searched first for the IDX files.
 
@@ -313,6 +315,12 @@ def load(name, split="train", data_dir=None):
         >>> images.shape, images.dtype.name, labels.shape
         ((297, 8, 8, 1), 'uint8', (297,))
     """
+    from kerasgen.data.files import is_file_source, load_images
+
+    if is_file_source(name):
+        if data_dir is not None:
+            raise ValueError(f"data_dir applies to dataset names; {os.fspath(name)!r} is a folder or file.")
+        return load_images(name, split=split)
     name = _check_name(name)
     split = _check_split(split)
     if data_dir is not None:

@@ -1,0 +1,204 @@
+"""Your own images: a folder of PNG/JPEG files or an .npy/.npz array file, as uint8 arrays.
+
+Nothing in the user's folder or file is written to or changed: files are only read.
+"""
+
+import os
+
+import numpy as np
+
+from kerasgen import checks
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+ARRAY_EXTENSIONS = (".npy", ".npz")
+# Keys looked for in an .npz file, in this order.
+IMAGE_KEYS = ("images", "x", "x_train", "arr_0")
+LABEL_KEYS = ("labels", "y", "y_train", "arr_1")
+_SPLITS = ("train", "test", "all")
+
+
+def is_file_source(source):
+    """Whether `source` names a folder or an array file rather than a dataset name."""
+    if not isinstance(source, (str, os.PathLike)):
+        return False
+    path = os.fspath(source)
+    return os.path.isdir(path) or path.lower().endswith(ARRAY_EXTENSIONS) or os.sep in path
+
+
+def _image_files(folder):
+    """(files, labels or None, class names): class subfolders give labels, else the folder's own files."""
+    entries = sorted(os.listdir(folder))
+    own = [e for e in entries if e.lower().endswith(IMAGE_EXTENSIONS) and os.path.isfile(os.path.join(folder, e))]
+    classes = [e for e in entries if os.path.isdir(os.path.join(folder, e)) and not e.startswith(".")]
+    if own or not classes:
+        return [os.path.join(folder, e) for e in own], None, []
+    files, labels = [], []
+    for label, name in enumerate(classes):
+        sub = os.path.join(folder, name)
+        found = sorted(e for e in os.listdir(sub) if e.lower().endswith(IMAGE_EXTENSIONS))
+        files += [os.path.join(sub, e) for e in found]
+        labels += [label] * len(found)
+    return files, np.asarray(labels, "int64"), classes
+
+
+def _read_folder(folder, image_size, channels):
+    from PIL import Image, UnidentifiedImageError
+
+    files, labels, classes = _image_files(folder)
+    if not files:
+        raise ValueError(f"{folder!r} holds no images ({', '.join(IMAGE_EXTENSIONS)} files, directly or in one "
+                         "subfolder per class).")
+    sizes, colour = set(), False
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                sizes.add(image.size)
+                colour = colour or image.mode not in ("1", "L", "LA", "I", "I;16", "F")
+        except (UnidentifiedImageError, OSError) as err:
+            raise ValueError(f"{path!r} is not a readable image ({type(err).__name__}: {err}).") from None
+    if image_size is None and len(sizes) > 1:
+        shown = ", ".join(f"{w}x{h}" for w, h in sorted(sizes)[:4])
+        raise ValueError(f"{folder!r} holds images of {len(sizes)} sizes ({shown}, ...); pass image_size=N "
+                         "(--image-size N) to crop each to its central square and resize it to N x N.")
+    channels = (3 if colour else 1) if channels is None else channels
+    images = []
+    for path in files:
+        with Image.open(path) as image:
+            image = image.convert("RGB" if channels == 3 else "L")
+            if image_size is not None:
+                # The stated rule: the largest central square, then a bilinear resize to N x N.
+                w, h = image.size
+                side = min(w, h)
+                left, top = (w - side) // 2, (h - side) // 2
+                image = image.crop((left, top, left + side, top + side))
+                if side != image_size:
+                    image = image.resize((image_size, image_size), Image.BILINEAR)
+            array = np.asarray(image, "uint8")
+        images.append(array[..., None] if array.ndim == 2 else array)
+    return np.stack(images), labels, classes
+
+
+def _read_array_file(path):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path!r} does not exist.")
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as err:
+        raise ValueError(f"{path!r} is not a readable NumPy file ({err}).") from None
+    if isinstance(data, np.ndarray):
+        return data, None
+    with data:
+        keys = list(data.keys())
+        image_key = next((k for k in IMAGE_KEYS if k in keys), None)
+        if image_key is None:
+            raise ValueError(f"{path!r} has no images: expected one of the keys {IMAGE_KEYS}; it holds {keys}.")
+        label_key = next((k for k in LABEL_KEYS if k in keys), None)
+        return data[image_key], (None if label_key is None else data[label_key])
+
+
+def _check_arrays(path, images, labels):
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]  # (N, H, W): grey images
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"{path!r}: images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3); got "
+                         f"{images.shape}.")
+    if images.dtype != np.uint8:
+        if not np.issubdtype(images.dtype, np.number) or images.size and (
+                images.min() < 0 or images.max() > 255 or not np.all(images == np.round(images))):
+            raise ValueError(f"{path!r}: images must be 0..255 pixel values (uint8, or whole numbers); got "
+                             f"dtype {images.dtype}" + (f" with values in [{images.min():g}, {images.max():g}]"
+                                                        if images.size and np.issubdtype(images.dtype, np.number)
+                                                        else "") + ".")
+        images = images.astype("uint8")
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"{path!r}: labels must be integers of shape (N,); got {labels.dtype} of shape "
+                             f"{labels.shape}.")
+        if len(labels) != len(images):
+            raise ValueError(f"{path!r}: {len(images)} images but {len(labels)} labels.")
+        labels = labels.astype("int64")
+    return images, labels
+
+
+def held_out_split(n, test_fraction=0.1, seed=0):
+    """(train indices, test indices) of `n` examples: a seeded permutation, the last `test_fraction` held out."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(n * test_fraction))) if n > 1 else 0
+    return np.sort(order[: n - n_test]), np.sort(order[n - n_test:])
+
+
+def load_images(path, split="all", *, image_size=None, channels=None, test_fraction=0.1, seed=0):
+    """Your own images as uint8 arrays: a folder of image files, or an .npy/.npz file.
+
+    - A folder: PNG/JPEG/BMP/GIF files, either directly in it (no labels) or
+      in one subfolder per class (labels 0..K-1 in the subfolders' sorted
+      order). Images of different sizes need `image_size`: each is cropped
+      to its largest central square and resized (bilinear) to N x N.
+      `channels` None keeps grey images grey (1) and makes every image RGB
+      (3) if any is in colour.
+    - An ``.npy`` file of images (N, H, W[, C]), or an ``.npz`` with images
+      under ``images`` (or ``x``) and optional labels under ``labels`` (or ``y``).
+
+    Neither has a test split, so one is held out reproducibly: `split`
+    ``"test"`` is a `test_fraction` of the images chosen by a permutation
+    seeded with `seed`, ``"train"`` the rest, ``"all"`` everything
+    (`held_out_split`).
+
+    Args:
+        path: str or path-like, the folder or the array file.
+        split: "train", "test" or "all".
+        image_size: int or None, the side of the square images of a folder.
+        channels: 1, 3 or None, for a folder.
+        test_fraction: float in (0, 1), the held-out share.
+        seed: int, seeds the held-out split.
+
+    Returns:
+        (images uint8 (N, H, W, C), labels int64 (N,) or None).
+
+    Example:
+
+    ```python
+    import os, tempfile
+    import numpy as np
+    from PIL import Image
+    import kerasgen
+    folder = tempfile.mkdtemp()
+    for label in ("cats", "dogs"):
+        os.makedirs(os.path.join(folder, label))
+        for i in range(5):
+            Image.fromarray(np.full((12, 16), 40 * i, "uint8")).save(os.path.join(folder, label, f"{i}.png"))
+    images, labels = kerasgen.data.load_images(folder, image_size=8)
+    images.shape, labels.tolist()  # (10, 8, 8, 1), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    ```
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder or an .npy/.npz file; got {type(path).__name__}.")
+    path = os.fspath(path)
+    if split not in _SPLITS:
+        raise ValueError(f"split must be one of {_SPLITS}; got {split!r}.")
+    checks.check_integer(image_size, "image_size", allow_none=True)
+    if channels not in (None, 1, 3) or isinstance(channels, bool):
+        raise ValueError(f"channels must be 1, 3 or None; got {channels!r}.")
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}.")
+    checks.check_integer(seed, "seed", minimum=0)
+    if os.path.isdir(path):
+        images, labels, _ = _read_folder(path, image_size, channels)
+    elif path.lower().endswith(ARRAY_EXTENSIONS):
+        if image_size is not None or channels is not None:
+            raise ValueError(f"image_size and channels apply to a folder of images; {path!r} is an array file.")
+        images, labels = _check_arrays(path, *_read_array_file(path))
+    elif os.path.exists(path):
+        raise ValueError(f"{path!r} is neither a folder of images nor an .npy/.npz file.")
+    else:
+        raise FileNotFoundError(f"{path!r} does not exist.")
+    if len(images) == 0:
+        raise ValueError(f"{path!r} holds no images.")
+    if split != "all":
+        train, test = held_out_split(len(images), test_fraction, seed)
+        keep = train if split == "train" else test
+        images = images[keep]
+        labels = None if labels is None else labels[keep]
+    return images, labels

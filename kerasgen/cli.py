@@ -120,7 +120,9 @@ def _parser():
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p = sub.add_parser("evaluate", help="measure a preset on the test set (table + JSON)")
     p.add_argument("preset", metavar="PRESET_OR_DIR", help="built-in preset name (kerasgen list) or preset folder")
-    p.add_argument("--dataset", default="fashion_mnist", help=f"test set ({', '.join(DATASETS)}; the default)")
+    p.add_argument("--dataset", default="fashion_mnist",
+                   help=f"test set: {', '.join(DATASETS)} (the default), or a folder of images or an .npy/.npz "
+                        "file (its seeded held-out 10%%; no classifier, so no sample-quality metrics)")
     p.add_argument("--test-images", type=int, default=1000, help="use the first N test images (default 1000)")
     p.add_argument("--metrics", nargs="+", choices=METRICS, metavar="METRIC",
                    help=f"some of {', '.join(METRICS)} (default: every one that applies to the model)")
@@ -141,13 +143,20 @@ def _positive(parser, value, flag):
         parser.error(f"{flag} must be a positive integer; got {value}")
 
 
-def _check_dataset(parser, name):
+def _check_dataset(parser, name, files=False):
+    from kerasgen.data.files import is_file_source
+
+    if files and is_file_source(name):
+        if not os.path.exists(name):
+            parser.error(f"--dataset {name!r} does not exist")
+        return
     if name not in DATASETS:
         from kerasgen.data.sources import close_match
 
         guess = close_match(name)
         hint = f"; did you mean {guess!r}?" if guess in DATASETS else ""
-        parser.error(f"--dataset must be one of {', '.join(DATASETS)}; got {name!r}{hint}")
+        files_too = " (or a folder / .npy / .npz file of your images)" if files else ""
+        parser.error(f"--dataset must be one of {', '.join(DATASETS)}; got {name!r}{hint}{files_too}")
 
 
 def _size(path):
@@ -260,7 +269,7 @@ def cmd_evaluate(args, parser):
     from kerasgen.models import Classifier
     from kerasgen.presets import from_preset, preset_dir
 
-    _check_dataset(parser, args.dataset)
+    _check_dataset(parser, args.dataset, files=True)
     _positive(parser, args.test_images, "--test-images")
     folder = preset_dir(args.preset)
     name = os.path.basename(os.path.normpath(folder))
@@ -271,16 +280,24 @@ def cmd_evaluate(args, parser):
     model = from_preset(folder, compile=False)
     _say(args, f"kerasgen evaluate: loading the first {args.test_images} {args.dataset} test images")
     x, y = load(args.dataset, split="test", data_dir=args.data_dir)
-    x, y = x[:args.test_images], y[:args.test_images]
+    x, y = x[:args.test_images], None if y is None else y[:args.test_images]
+    own_data = args.dataset not in DATASETS
     if model.image_format is None:
         parser.error(f"preset {name!r} holds a {type(model).__name__} of vectors, which has no image format")
     # The model's own format; random conversions (dynamic binarization) draw once, with NumPy seed 0.
     x = model.image_format.convert(x, seed=0)
     if isinstance(model, Classifier):
+        if y is None:
+            parser.error(f"--dataset {args.dataset!r} has no labels (no class subfolders), so no accuracy to measure")
         _say(args, f"kerasgen evaluate: test accuracy of the classifier on {len(x)} images")
         result = {"model": "Classifier", "num_examples": len(x), "test_accuracy": model.accuracy(x, y)}
     else:
         kwargs = {"num_samples": args.num_samples}
+        if own_data:
+            # The zoo's classifier knows Fashion-MNIST only; sample quality needs one trained on these images.
+            kwargs["classifier"] = None
+            _warn(args, f"{args.dataset}: no evaluation classifier for these images, so no sample-quality metrics; "
+                        "likelihood and reconstruction metrics still run")
         if args.metrics:
             kwargs["metrics"] = args.metrics
         # evaluate's stage lines and the models' bars go where Keras prints, stdout: sent to stderr here,

@@ -101,3 +101,24 @@ def test_a_conditional_model_trains_on_the_labels_of_a_folder(class_folder):
     data = pipeline((images, labels), image_format=model, labels=True, batch_size=13, seed=0)
     history = model.fit(data, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_kerasgen_evaluate_takes_a_folder_of_your_images(tmp_path, capsys):
+    from kerasgen import cli
+
+    grey = tmp_path / "grey"
+    rng = np.random.default_rng(2)
+    for i in range(40):
+        _write(grey, f"{i}.png", rng.integers(0, 256, (8, 8), dtype="uint8"))
+    vae = models.VAE(image_shape=(8, 8, 1), latent_dim=2, architecture="dense", hidden_dims=(8,), seed=0)
+    vae.save_to_preset(tmp_path / "my_vae")
+    out = tmp_path / "result.json"
+    assert cli.main(["evaluate", str(tmp_path / "my_vae"), "--dataset", str(grey), "--num-samples", "4",
+                     "--metrics", "nll", "sample_quality", "--json", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "no evaluation classifier for these images, so no sample-quality metrics" in err
+    import json
+
+    result = json.loads(out.read_text())
+    assert result["num_examples"] == 4 and np.isfinite(result["nll_nats"])  # the held-out 10% of 40 images
+    assert "sample_quality: no classifier" in result["skipped"]

@@ -14,7 +14,6 @@ ARRAY_EXTENSIONS = (".npy", ".npz")
 # Keys looked for in an .npz file, in this order.
 IMAGE_KEYS = ("images", "x", "x_train", "arr_0")
 LABEL_KEYS = ("labels", "y", "y_train", "arr_1")
-_SPLITS = ("train", "test", "all")
 
 
 def is_file_source(source):
@@ -176,8 +175,9 @@ def load_images(path, split="all", *, image_size=None, channels=None, test_fract
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a folder or an .npy/.npz file; got {type(path).__name__}.")
     path = os.fspath(path)
-    if split not in _SPLITS:
-        raise ValueError(f"split must be one of {_SPLITS}; got {split!r}.")
+    from kerasgen.data.sources import _check_split
+
+    split = _check_split(split)
     checks.check_integer(image_size, "image_size", allow_none=True)
     if channels not in (None, 1, 3) or isinstance(channels, bool):
         raise ValueError(f"channels must be 1, 3 or None; got {channels!r}.")

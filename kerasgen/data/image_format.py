@@ -205,23 +205,24 @@ class ImageFormat:
             noise = tf.cast(steps, tf.float32) / NOISE_STEPS
         return tf.cast(self._values(x, noise), tf.float32)
 
-    def to_unit(self, images):
-        """Model images mapped linearly from `value_range` to [0, 1] (NumPy float32); nothing is clipped."""
+    def _black_and_white(self):
+        """The values shown black and white: `value_range`, but 255 is white for raw pixels, dequantized or not."""
         lo, hi = self.value_range
-        if self.levels is None and self.scale is None:
-            hi = 255.0  # raw pixel values: 255 is white, dequantized or not
+        return (lo, 255.0) if self.levels is None and self.scale is None else (lo, hi)
+
+    def to_unit(self, images):
+        """Model images mapped linearly from black..white to [0, 1] (NumPy float32); nothing is clipped."""
+        lo, hi = self._black_and_white()
         return ((np.asarray(images, "float32") - lo) / (hi - lo)).astype("float32")
 
     def from_unit(self, images, rng):
         """[0, 1] images to this format: Bernoulli draws for binary, the nearest level for levels, else linear."""
         u = np.asarray(images, "float32")
-        lo, hi = self.value_range
         if self.levels == 2:
             return (rng.random(u.shape) < u).astype("float32")
         if self.levels is not None:
             return np.round(u * (self.levels - 1)).astype("float32")
-        if self.scale is None:
-            hi = 255.0
+        lo, hi = self._black_and_white()
         return (lo + u * (hi - lo)).astype("float32")
 
     # -- saving -----------------------------------------------------------

@@ -132,16 +132,20 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         """The model's `kerasgen.data.ImageFormat`, or None for a model of vectors (a toy GAN)."""
         return self._image_format if self._image_format is not None else self.default_image_format()
 
+    def takes_images(self):
+        """Whether the model's samples are images (H, W, C), not vectors (a toy GAN's (D,))."""
+        return self.image_shape is not None and len(self.image_shape) == 3
+
     def default_image_format(self):
         """The format used when none is given: x / 255 in [0, 1] for images; families refine it."""
-        return ImageFormat(scale="unit") if self.image_shape is not None and len(self.image_shape) == 3 else None
+        return ImageFormat(scale="unit") if self.takes_images() else None
 
     def _check_image_format(self):
         """Refuses a given format whose values the model cannot take (its range, its levels)."""
         owner, fmt = type(self).__name__, self._image_format
         if fmt is None:
             return
-        if self.image_shape is None or len(self.image_shape) != 3:
+        if not self.takes_images():
             raise ValueError(f"{owner}: image_format applies to models of images; this one takes vectors "
                              f"(got image_format={fmt!r}).")
         bounds = self.input_value_range()

@@ -148,7 +148,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
                                              spectral_norm=self.spectral_norm,
                                              batch_norm=self.discriminator_batch_norm),
             )
-        is_image = len(self.image_shape) == 3
+        is_image = self.takes_images()
         generator = networks.mlp_generator(
             self.latent_dim, self.image_shape, self.hidden_dims,
             output_activation="tanh" if is_image else None, num_classes=self.num_classes)
@@ -192,7 +192,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return None if fmt is None else fmt.value_range
 
     def default_image_format(self):
-        return ImageFormat(scale="symmetric") if len(self.image_shape) == 3 else None
+        return ImageFormat(scale="symmetric") if self.takes_images() else None
 
     # -- the objective ------------------------------------------------------
 

@@ -58,11 +58,14 @@ class SampleGrid(keras.callbacks.Callback):
         value_range: (low, high) of the sampled images, mapped to black and
             white, or None (default) for the model's own: the value range of
             `model.image_format`. Values outside it raise rather than being
-            clipped.
+            clipped, unless `clip`.
         scale: int >= 1, each pixel becomes a scale x scale block.
         overwrite: bool, whether existing files may be replaced.
         tensorboard_dir: str or path-like, a folder to write TensorBoard image
             summaries into (created if need be), or None for none.
+        clip: bool, show values outside the range as black or white instead
+            of raising: for a Gaussian decoder, whose means may leave [0, 1]
+            (`kerasgen.recipes.train` sets it for those models).
 
     Attributes:
         written: list of the PNG paths written, in order, across `fit` calls.
@@ -103,7 +106,7 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, path, every_n_epochs=1, num_images=64, seed=0, labels=None, rows=None,
-                 value_range=None, scale=2, overwrite=False, tensorboard_dir=None):
+                 value_range=None, scale=2, overwrite=False, tensorboard_dir=None, clip=False):
         super().__init__()
         owner = "SampleGrid"
         if path is None and tensorboard_dir is None:
@@ -143,6 +146,8 @@ class SampleGrid(keras.callbacks.Callback):
             checks.check_value_range(value_range, owner)
         checks.check_integer(scale, "scale", owner)
         checks.check_bool(overwrite, "overwrite", owner)
+        checks.check_bool(clip, "clip", owner)
+        self.clip = clip
         self.path = path
         self.every_n_epochs = int(every_n_epochs)
         self.num_images = int(num_images)
@@ -204,13 +209,14 @@ class SampleGrid(keras.callbacks.Callback):
         images = self.model.sample(self.num_images, seed=self.seed, **kwargs)
         try:
             value_range = self.value_range or protocols.value_range(self.model)
-            grid = image_grid(images, rows=self.rows, value_range=value_range, scale=self.scale)
+            grid = image_grid(images, rows=self.rows, value_range=value_range, scale=self.scale, clip=self.clip)
         except ValueError as error:
             raise ValueError(
                 f"SampleGrid at epoch {epoch + 1}: {error} " + (
                     "Pass the samples' range as value_range, or None for the model's image format."
                     if self.value_range is not None else
-                    f"The samples leave the range of the model's {self.model.image_format!r}; pass their "
+                    f"The samples leave the range of the model's {self.model.image_format!r}; pass clip=True "
+                    "to show them clipped (a Gaussian decoder's means may leave it), or their "
                     "range as value_range.")
             ) from error
         if self._writer is not None:

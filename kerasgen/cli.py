@@ -22,8 +22,6 @@ import shlex
 import sys
 import tempfile
 
-DATASETS = ("fashion_mnist",)
-
 # Lines TensorFlow's C++ libraries write to stderr as they load, before their
 # logging reads TF_CPP_MIN_LOG_LEVEL: absl's banner, then INFO / WARNING lines
 # in absl's format ("I0000 00:00:1712345678.123456   4242 port.cc:153] oneDNN
@@ -93,8 +91,24 @@ def _parser():
     names = ", ".join(families())
     p = sub.add_parser("train", help="train a family's recipe (or a preset's) into a new preset")
     p.add_argument("recipe", metavar="FAMILY_OR_PRESET",
-                   help=f"a family ({names}), or a preset name or folder whose stored recipe is trained again")
-    p.add_argument("--dataset", default="fashion_mnist", help="only fashion_mnist for now")
+                   help=f"a family ({names}), 'classifier' (an evaluation classifier for --data, whose preset "
+                        "--classifier takes), or a preset name or folder whose stored recipe is trained again")
+    p.add_argument("--data", "--dataset", dest="data", metavar="PATH_OR_NAME",
+                   help="the images: a folder (one subfolder per class gives labels), an .npy/.npz file, or a "
+                        "dataset name (fashion_mnist, the default; a TensorFlow Datasets name such as mnist or "
+                        "cifar10); your own images' test split is a seeded held-out 10%%")
+    p.add_argument("--image-size", type=int, metavar="N",
+                   help="crop each image to its central square and resize it to N x N (needed for a folder of "
+                        "mixed sizes; default: the images' own size)")
+    p.add_argument("--channels", type=int, choices=(1, 3),
+                   help="1 (grey) or 3 (RGB); default: RGB if any image is in colour, else grey")
+    p.add_argument("--classifier", metavar="PRESET",
+                   help="evaluation classifier for a GAN's sample-quality headline (default: the zoo's for "
+                        "fashion_mnist, none for other data: the headline is then recorded as skipped)")
+    p.add_argument("--batch-size", type=int, metavar="N",
+                   help="examples per training step (default the recipe's; at most the number of images)")
+    p.add_argument("--grid-images", type=int, metavar="N",
+                   help="images in each epoch's sample grid (default the recipe's; 0 for none)")
     p.add_argument("--epochs", type=int, help="default: the recipe's")
     p.add_argument("--out", help="run folder (default runs/FAMILY_OR_PRESET)")
     p.add_argument("--preset-dir", help="where the preset goes (default OUT/preset)")
@@ -120,9 +134,15 @@ def _parser():
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p = sub.add_parser("evaluate", help="measure a preset on the test set (table + JSON)")
     p.add_argument("preset", metavar="PRESET_OR_DIR", help="built-in preset name (kerasgen list) or preset folder")
-    p.add_argument("--dataset", default="fashion_mnist",
-                   help=f"test set: {', '.join(DATASETS)} (the default), or a folder of images or an .npy/.npz "
-                        "file (its seeded held-out 10%%; no classifier, so no sample-quality metrics)")
+    p.add_argument("--data", "--dataset", dest="data", default="fashion_mnist", metavar="PATH_OR_NAME",
+                   help="test set: fashion_mnist (the default), a TensorFlow Datasets name, or a folder of images "
+                        "or an .npy/.npz file (its seeded held-out 10%%, the split kerasgen train holds out)")
+    p.add_argument("--image-size", type=int, metavar="N",
+                   help="crop each test image to its central square and resize it to N x N")
+    p.add_argument("--channels", type=int, choices=(1, 3), help="make the test images grey (1) or RGB (3)")
+    p.add_argument("--classifier", metavar="PRESET",
+                   help="evaluation classifier for sample quality (default: the zoo's for fashion_mnist; for "
+                        "other data, none unless given: kerasgen train classifier --data ...)")
     p.add_argument("--test-images", type=int, default=1000, help="use the first N test images (default 1000)")
     p.add_argument("--metrics", nargs="+", choices=METRICS, metavar="METRIC",
                    help=f"some of {', '.join(METRICS)} (default: every one that applies to the model)")
@@ -143,20 +163,19 @@ def _positive(parser, value, flag):
         parser.error(f"{flag} must be a positive integer; got {value}")
 
 
-def _check_dataset(parser, name, files=False):
+def _check_dataset(parser, name, flag="--data"):
+    """A folder or file must exist; a misspelt dataset name is caught here, with the likely name."""
     from kerasgen.data.files import is_file_source
+    from kerasgen.data.sources import close_match
 
-    if files and is_file_source(name):
+    if is_file_source(name):
         if not os.path.exists(name):
-            parser.error(f"--dataset {name!r} does not exist")
+            parser.error(f"{flag} {name!r} does not exist")
         return
-    if name not in DATASETS:
-        from kerasgen.data.sources import close_match
-
-        guess = close_match(name)
-        hint = f"; did you mean {guess!r}?" if guess in DATASETS else ""
-        files_too = " (or a folder / .npy / .npz file of your images)" if files else ""
-        parser.error(f"--dataset must be one of {', '.join(DATASETS)}; got {name!r}{hint}{files_too}")
+    guess = close_match(name)
+    if guess is not None:
+        parser.error(f"{flag} {name!r} is not a dataset; did you mean {guess!r}? (or a folder / .npy / .npz "
+                     "file of your images, or a TensorFlow Datasets name)")
 
 
 def _size(path):
@@ -170,7 +189,9 @@ def cmd_list(args):
     for name in list_presets(args.family):
         meta = load_metadata(name)
         head = meta.get("headline")
-        if head:
+        if head and head.get("value") is None:
+            value = f"{head['metric']} not measured"
+        elif head:
             value = f"{head['metric']} = {head['value']:.4g} (first {head['test_images']})"
         else:
             value = "test_accuracy = " + format(meta.get("metrics", {}).get("test_accuracy", float("nan")), ".4g")
@@ -204,24 +225,53 @@ def cmd_info(args):
 def cmd_train(args, parser):
     from kerasgen import recipes
 
-    _check_dataset(parser, args.dataset)
+    if args.data is not None:
+        _check_dataset(parser, args.data)
     _positive(parser, args.epochs, "--epochs")
     _positive(parser, args.steps_per_epoch, "--steps-per-epoch")
+    _positive(parser, args.image_size, "--image-size")
+    _positive(parser, args.batch_size, "--batch-size")
+    if args.grid_images is not None and args.grid_images < 0:
+        parser.error(f"--grid-images must be 0 or more; got {args.grid_images}")
     if args.test_images is not None and args.test_images < 2:
         parser.error(f"--test-images must be at least 2; got {args.test_images}")
-    recipe = recipes.get_recipe(args.recipe)
     if args.resume and args.overwrite:
         parser.error("--resume continues a run and --overwrite starts it again; pass one of them")
+    command = " ".join(shlex.quote(a) for a in ["kerasgen"] + args.argv)
+    if args.recipe == "classifier":
+        if args.data is None:
+            parser.error("kerasgen train classifier needs --data: the labelled images it is to classify")
+        for flag in ("steps_per_epoch", "test_images", "grid_images", "classifier", "resume", "batch_size"):
+            if getattr(args, flag) not in (None, False):
+                parser.error(f"--{flag.replace('_', '-')} does not apply to kerasgen train classifier")
+        out = args.preset_dir or args.out or os.path.join(
+            "runs", "classifier_" + os.path.splitext(os.path.basename(os.path.normpath(args.data)))[0])
+        path = recipes.train_classifier_preset(args.data, out, image_size=args.image_size, channels=args.channels,
+                                               epochs=args.epochs, overwrite=args.overwrite,
+                                               verbose=0 if args.quiet else 1, data_dir=args.data_dir,
+                                               command=command)
+        from kerasgen.presets import load_metadata
+
+        accuracy = load_metadata(path)["metrics"]["test_accuracy"]
+        print(f"wrote classifier preset {path}: test accuracy {accuracy:.4g}; pass --classifier {path} to "
+              "kerasgen train or kerasgen evaluate for sample-quality metrics of these images")
+        return
+    recipe = recipes.get_recipe(args.recipe)
     out = args.out or os.path.join("runs", os.path.basename(os.path.normpath(args.recipe)))
-    path = recipes.train(recipe, out, epochs=args.epochs, preset_dir=args.preset_dir, overwrite=args.overwrite,
+    path = recipes.train(recipe, out, data=args.data, image_size=args.image_size, channels=args.channels,
+                         classifier=args.classifier if args.classifier is not None else "auto",
+                         epochs=args.epochs, preset_dir=args.preset_dir, overwrite=args.overwrite,
                          resume=True if args.resume else None,
                          verbose=0 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch,
-                         test_images=args.test_images,
-                         data_dir=args.data_dir, command=" ".join(shlex.quote(a) for a in ["kerasgen"] + args.argv))
+                         test_images=args.test_images, grid_images=args.grid_images,
+                         batch_size=args.batch_size,
+                         data_dir=args.data_dir, command=command)
     from kerasgen.presets import load_metadata
 
     head = load_metadata(path)["headline"]
-    print(f"wrote preset {path}: {head['metric']} = {head['value']:.4g} on {head['test_images']} test images; "
+    value = f"{head['metric']} = {head['value']:.4g}" if head["value"] is not None else \
+        f"{head['metric']} not measured ({head.get('skipped')})"
+    print(f"wrote preset {path}: {value} on {head['test_images']} test images; "
           f"sample grids in {os.path.join(out, 'samples')}")
 
 
@@ -269,34 +319,52 @@ def cmd_evaluate(args, parser):
     from kerasgen.models import Classifier
     from kerasgen.presets import from_preset, preset_dir
 
-    _check_dataset(parser, args.dataset, files=True)
+    _check_dataset(parser, args.data)
     _positive(parser, args.test_images, "--test-images")
+    _positive(parser, args.image_size, "--image-size")
     folder = preset_dir(args.preset)
     name = os.path.basename(os.path.normpath(folder))
     out = args.json or f"evaluation_{name}.json"
     if os.path.exists(out) and not args.overwrite:
         parser.error(f"--json {out!r} exists; choose another file or pass --overwrite")
+    classifier = None
+    if args.classifier is not None:
+        classifier = preset_dir(args.classifier)  # a bad name fails before any work
     _say(args, f"kerasgen evaluate: loading preset {args.preset}")
     model = from_preset(folder, compile=False)
-    _say(args, f"kerasgen evaluate: loading the first {args.test_images} {args.dataset} test images")
-    x, y = load(args.dataset, split="test", data_dir=args.data_dir)
+    _say(args, f"kerasgen evaluate: loading the first {args.test_images} {args.data} test images")
+    x, y = load(args.data, split="test", data_dir=args.data_dir, image_size=args.image_size, channels=args.channels)
     x, y = x[:args.test_images], None if y is None else y[:args.test_images]
-    own_data = args.dataset not in DATASETS
     if model.image_format is None:
         parser.error(f"preset {name!r} holds a {type(model).__name__} of vectors, which has no image format")
+    want = tuple(model.image_shape)
+    if tuple(x.shape[1:]) != want:
+        grey = {1: "grey", 3: "RGB"}
+        hint = []
+        if x.shape[1:3] != want[:2]:
+            hint.append(f"--image-size {want[0]}" if want[0] == want[1] else "images of that size")
+        if x.shape[-1] != want[-1]:
+            hint.append(f"--channels {want[-1]}")
+        parser.error(
+            f"--data {args.data!r} holds {grey.get(x.shape[-1], '')} images of shape {tuple(x.shape[1:])}, and "
+            f"preset {name!r} takes {grey.get(want[-1], '')} images of shape {want}: pass {' '.join(hint)} to "
+            "convert them, or evaluate a model trained on these images")
     # The model's own format; random conversions (dynamic binarization) draw once, with NumPy seed 0.
     x = model.image_format.convert(x, seed=0)
     if isinstance(model, Classifier):
         if y is None:
-            parser.error(f"--dataset {args.dataset!r} has no labels (no class subfolders), so no accuracy to measure")
+            parser.error(f"--data {args.data!r} has no labels (no class subfolders), so no accuracy to measure")
         _say(args, f"kerasgen evaluate: test accuracy of the classifier on {len(x)} images")
         result = {"model": "Classifier", "num_examples": len(x), "test_accuracy": model.accuracy(x, y)}
     else:
         kwargs = {"num_samples": args.num_samples}
-        if own_data:
+        if classifier is not None:
+            kwargs["classifier"] = classifier
+        elif args.data != "fashion_mnist" or args.image_size is not None or args.channels is not None:
             # The zoo's classifier knows Fashion-MNIST only; sample quality needs one trained on these images.
             kwargs["classifier"] = None
-            _warn(args, f"{args.dataset}: no evaluation classifier for these images, so no sample-quality metrics; "
+            _warn(args, f"{args.data}: no evaluation classifier for these images, so no sample-quality metrics "
+                        "(train one with kerasgen train classifier --data ... and pass --classifier); "
                         "likelihood and reconstruction metrics still run")
         if args.metrics:
             kwargs["metrics"] = args.metrics
@@ -304,7 +372,7 @@ def cmd_evaluate(args, parser):
         # so that stdout holds the results alone.
         with contextlib.redirect_stdout(sys.stderr):
             result = evaluate(model, x, y, verbose=0 if args.quiet else 1, **kwargs)
-    print(f"{name} on the first {len(x)} {args.dataset} test images")
+    print(f"{name} on the first {len(x)} {args.data} test images")
     for key, value in result.items():
         if isinstance(value, (float, np.floating)):
             print(f"  {key:32s} {value:.5g}")

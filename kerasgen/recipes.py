@@ -114,7 +114,72 @@ RECIPES = {
         "headline": {"metric": "reconstruction_mse", "test_images": 500,
                      "evaluate": {"metrics": ["reconstruction"]}},
     },
+    # Families the CLI trains that have no zoo preset yet ("preset": None): their
+    # recipes are the starting point of the zoo's next presets.
+    "autoencoder": {
+        "preset": None,
+        "description": "Convolutional autoencoder (Bernoulli observation model, 32-d code) on Fashion-MNIST in [0, 1].",
+        "model": {"class_name": "Autoencoder", "config": {"image_shape": [28, 28, 1], "latent_dim": 32, "seed": 0}},
+        "data": {"labels": False},
+        "train": {"epochs": 5, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
+        "check": {"metric": "reconstruction_mse", "test_images": 100, "tolerance": 1e-3,
+                  "evaluate": {"metrics": ["reconstruction"]}},
+        "headline": {"metric": "reconstruction_mse", "test_images": 500,
+                     "evaluate": {"metrics": ["reconstruction"]}},
+    },
+    "denoising_autoencoder": {
+        "preset": None,
+        "description": "Denoising convolutional autoencoder (Gaussian corruption, std 0.3) on Fashion-MNIST in [0, 1].",
+        "model": {"class_name": "DenoisingAutoencoder",
+                  "config": {"image_shape": [28, 28, 1], "latent_dim": 32, "noise_level": 0.3, "seed": 0}},
+        "data": {"labels": False},
+        "train": {"epochs": 5, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
+        "check": {"metric": "reconstruction_mse", "test_images": 100, "tolerance": 1e-3,
+                  "evaluate": {"metrics": ["reconstruction"]}},
+        "headline": {"metric": "reconstruction_mse", "test_images": 500,
+                     "evaluate": {"metrics": ["reconstruction"]}},
+    },
+    "wgan_gp": {
+        "preset": None,
+        "description": "WGAN-GP (DCGAN-style networks, 5 critic steps per generator step) on Fashion-MNIST in [-1, 1].",
+        "model": {"class_name": "WGANGP",
+                  "config": {"image_shape": [28, 28, 1], "architecture": "dcgan", "latent_dim": 64,
+                             "base_filters": 32, "seed": 0}},
+        "data": {"labels": False},
+        "train": {"epochs": 5, "batch_size": 64, "seed": 0},
+        "check": {"metric": "classifier_fid", "test_images": 200, "tolerance": 1e-3,
+                  "evaluate": {"metrics": ["sample_quality"], "num_samples": 200}},
+        "headline": {"metric": "classifier_fid", "test_images": 1000,
+                     "evaluate": {"metrics": ["sample_quality"], "num_samples": 1000}},
+    },
+    "pixelcnn": {
+        "preset": None,
+        "description": "PixelCNN (Bernoulli outputs, 5 residual blocks) on dynamically binarized Fashion-MNIST.",
+        "model": {"class_name": "PixelCNN", "config": {"filters": 48, "num_blocks": 5, "seed": 0}},
+        "data": {"labels": False},
+        "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
+                  "evaluate": {"metrics": ["nll"]}},
+        "headline": {"metric": "nll_nats", "test_images": 500,
+                     "evaluate": {"metrics": ["nll"]}},
+    },
+    "pixelrnn_diagonal": {
+        "preset": None,
+        "description": "PixelRNN with Diagonal BiLSTM layers (Bernoulli outputs) on dynamically binarized Fashion-MNIST.",
+        "model": {"class_name": "PixelRNN",
+                  "config": {"kind": "diagonal_bilstm", "units": 32, "num_layers": 2, "seed": 0}},
+        "data": {"labels": False},
+        "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
+                  "evaluate": {"metrics": ["nll"]}},
+        "headline": {"metric": "nll_nats", "test_images": 500,
+                     "evaluate": {"metrics": ["nll"]}},
+        "grid_images": 16,
+    },
 }
+
+CLASSIFIER_RECIPE = {"epochs": 5, "batch_size": 128, "learning_rate": 1e-3, "seed": 0}
+"""How `train_classifier_preset` (``kerasgen train classifier``) trains an evaluation classifier."""
 
 
 for _family, _recipe in RECIPES.items():
@@ -149,6 +214,95 @@ def get_recipe(name_or_preset):
     return copy.deepcopy(recipe)
 
 
+# What changes in a family's model for RGB images: observation models for
+# 0..255 colour (a binarized colour image is no image a user wants), and
+# widths the colour-group masks can split in three.
+_RGB_LIKELIHOOD = {"VAE": "gaussian", "ConditionalVAE": "gaussian", "VQVAE": "gaussian",
+                   "PixelCNN": "logistic_mixture", "GatedPixelCNN": "logistic_mixture",
+                   "PixelRNN": "logistic_mixture"}
+_RGB_WIDTH = {"PixelCNN": ("filters", 6), "GatedPixelCNN": ("filters", 3), "PixelRNN": ("units", 3)}
+
+
+def is_fashion_mnist(recipe):
+    """Whether `recipe` trains on Fashion-MNIST as it is (the zoo's data), rather than on other images."""
+    data = recipe.get("data", {})
+    return recipe.get("dataset", "fashion_mnist") == "fashion_mnist" and not (
+        data.get("image_size") or data.get("channels"))
+
+
+def load_data(recipe, split, data_dir=None):
+    """(uint8 images, labels or None) of the recipe's dataset and split, sized as the recipe says."""
+    from kerasgen.data import load
+
+    data = recipe.get("data", {})
+    return load(recipe.get("dataset", "fashion_mnist"), split=split, data_dir=data_dir,
+                image_size=data.get("image_size"), channels=data.get("channels"))
+
+
+def for_data(recipe, data, *, image_size=None, channels=None, data_dir=None):
+    """A copy of `recipe` that trains on `data`: a folder, an .npy/.npz file or a dataset name.
+
+    The model's image shape is the data's (after `image_size` and
+    `channels`, the rule of `kerasgen.data.load`); a conditional model's
+    classes are the data's labels (class subfolders, or an .npz's labels).
+    For RGB images the VAEs and the VQ-VAE model 8-bit colour with a
+    Gaussian decoder, and the autoregressive models with a discretized
+    mixture of logistics over the 256 levels of each subpixel (bits/dim
+    comparable with published CIFAR-10 figures); their widths are rounded
+    up to what the colour masks need.
+
+    Args:
+        recipe: a recipe dict (`get_recipe`).
+        data: str or path-like: a folder of images, an .npy/.npz file, or a
+            dataset name for `kerasgen.data.load` (``fashion_mnist``, a TFDS name).
+        image_size: None or int, images cropped to their central square and resized to N x N.
+        channels: None (as the data are), 1 or 3.
+        data_dir: folder searched first for a named dataset's files.
+
+    Returns:
+        The new recipe (with ``dataset`` and ``data.image_size``/``data.channels`` set).
+    """
+    from kerasgen.data.files import is_file_source
+
+    recipe = copy.deepcopy(recipe)
+    if not isinstance(data, (str, os.PathLike)):
+        raise TypeError(f"data must be a folder, an .npy/.npz file or a dataset name; got {type(data).__name__}.")
+    recipe["dataset"] = os.path.abspath(os.fspath(data)) if is_file_source(data) else os.fspath(data)
+    for key, value in (("image_size", image_size), ("channels", channels)):
+        if value is None:
+            recipe["data"].pop(key, None)
+        else:
+            recipe["data"][key] = value
+    x, y = load_data(recipe, "train", data_dir)
+    spec = recipe["model"]
+    config = spec["config"]
+    config["image_shape"] = [int(d) for d in x.shape[1:]]
+    if "num_classes" in config:
+        if y is None:
+            raise ValueError(
+                f"{spec['class_name']} is class-conditional and needs labels, and {recipe['dataset']!r} has none: "
+                "put the images in one subfolder per class, or store labels in the .npz (key 'labels')."
+            )
+        config["num_classes"] = int(y.max()) + 1
+        if config["num_classes"] < 2:
+            raise ValueError(f"{spec['class_name']} needs at least 2 classes; {recipe['dataset']!r} has 1.")
+    if x.shape[-1] == 3:
+        cls = spec["class_name"]
+        if cls in _RGB_LIKELIHOOD:
+            config["likelihood"] = _RGB_LIKELIHOOD[cls]
+        if cls in _RGB_WIDTH:
+            from kerasgen.models.autoregressive.base import default_width
+
+            key, step = _RGB_WIDTH[cls]
+            if key in config:
+                config[key] = default_width(None, config[key], step)
+    if not is_fashion_mnist(recipe):
+        slug = os.path.splitext(os.path.basename(os.path.normpath(recipe["dataset"])))[0]
+        recipe["preset"] = f"{recipe.get('family', 'model')}_{slug}"
+        recipe["description"] = f"{recipe.get('description', '').split(' on ')[0]} on {recipe['dataset']}."
+    return recipe
+
+
 def build_model(recipe):
     from kerasgen import models
 
@@ -166,17 +320,38 @@ def build_model(recipe):
     return cls(**config)
 
 
-def measure(model, recipe, which="headline", classifier="fashion_mnist_classifier", data_dir=None):
-    """Runs the recipe's "headline" (or "check") evaluation on the first test images; returns `evaluate`'s dict."""
-    from kerasgen.data import load
+def default_classifier(recipe):
+    """The evaluation classifier for the recipe's data: the zoo's for Fashion-MNIST, else None (none known)."""
+    return "fashion_mnist_classifier" if is_fashion_mnist(recipe) else None
+
+
+def measure(model, recipe, which="headline", classifier="auto", data_dir=None):
+    """Runs the recipe's "headline" (or "check") evaluation on the first test images; returns `evaluate`'s dict.
+
+    `classifier` "auto" is `default_classifier(recipe)`; a preset name or
+    folder (``kerasgen train classifier --data ...``), or None for none.
+    """
     from kerasgen.evaluation import evaluate
 
     head = recipe[which]
-    x, y = load(recipe.get("dataset", "fashion_mnist"), split="test", data_dir=data_dir)
+    if classifier == "auto":
+        classifier = default_classifier(recipe)
+    x, y = load_data(recipe, "test", data_dir)
     n = head["test_images"]
     x_test = model.image_format.convert(x[:n], seed=0)
     kwargs = dict(head["evaluate"])
-    return evaluate(model, x_test, y[:n], classifier=classifier, seed=0, **kwargs)
+    return evaluate(model, x_test, None if y is None else y[:n], classifier=classifier, seed=0, **kwargs)
+
+
+def _headline(spec, metrics, classifier):
+    """A headline (or check) entry; a metric that could not be measured is recorded with the reason."""
+    entry = {"metric": spec["metric"], "value": metrics.get(spec["metric"]), "test_images": spec["test_images"]}
+    if entry["value"] is None:
+        entry["skipped"] = (
+            f"{spec['metric']} needs an evaluation classifier for these images and none was given "
+            "(kerasgen train classifier --data ..., then --classifier PRESET)" if classifier is None
+            else f"{spec['metric']} was not measured")
+    return entry
 
 
 RUN_FILE = "run.json"
@@ -234,8 +409,9 @@ def _trim_log(path, first_epoch):
         f.write("".join(line + "\n" for line in kept))
 
 
-def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False, resume=None, verbose=1,
-          steps_per_epoch=None, test_images=None, data_dir=None, command=None):
+def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, classifier="auto", epochs=None,
+          preset_dir=None, overwrite=False, resume=None, verbose=1, steps_per_epoch=None, test_images=None,
+          grid_images=None, batch_size=None, data_dir=None, command=None):
     """Trains a recipe; writes grids, checkpoints and a preset; returns the preset folder.
 
     A run can be killed at any point and started again with the same
@@ -249,6 +425,20 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
 
     Args:
         recipe_or_name: a recipe dict, a family name (`families()`) or a preset.
+        data: None (the recipe's data, Fashion-MNIST for the families), or
+            your images: a folder (one subfolder per class gives labels),
+            an .npy/.npz file, or a dataset name (a TFDS one included); the
+            model is fitted to their size and channels (`for_data`). Your
+            images' test split is the seeded held-out 10%, recorded in the
+            preset's metadata (``dataset.split``).
+        image_size: None, or int N: images cropped to their central square
+            and resized to N x N (needed for a folder of mixed sizes).
+        channels: None (as the data are), 1 (grey) or 3 (RGB).
+        classifier: the evaluation classifier of the sample-quality
+            headlines (GANs): "auto" (the zoo's for Fashion-MNIST, none for
+            other data), a classifier preset name or folder
+            (``kerasgen train classifier --data ...``), or None. Without one
+            a GAN's headline is recorded as skipped, with the reason.
         out: folder for ``samples/epoch_NNN.png``, ``checkpoints/``,
             ``log.csv``, ``run.json``, ``backup/`` and (unless `preset_dir`)
             ``preset/``. A new (or empty) folder, or one holding an
@@ -265,6 +455,11 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
             ``steps_per_epoch * batch_size`` training images (smoke runs; recorded).
         test_images: int, measure the headline and the check on at most this
             many test images (quick runs; recorded in the stored recipe).
+        batch_size: int, overrides the recipe's (recorded; at most the
+            number of training images).
+        grid_images: int, images in each epoch's sample grid (default the
+            recipe's, 64 for most); 0 for no grids (autoregressive models
+            sample one subpixel at a time, slowly at 64 x 64 x 3).
         data_dir: folder searched first for the Fashion-MNIST files.
         command: the command line to record (default: this process's).
     """
@@ -274,8 +469,22 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
 
     recipe = recipe_or_name if isinstance(recipe_or_name, dict) else get_recipe(recipe_or_name)
     recipe = copy.deepcopy(recipe)
+    if data is not None or image_size is not None or channels is not None:
+        recipe = for_data(recipe, recipe.get("dataset", "fashion_mnist") if data is None else data,
+                          image_size=image_size, channels=channels, data_dir=data_dir)
+    if grid_images is not None:
+        recipe["grid_images"] = checks.check_integer(grid_images, "grid_images", minimum=0,
+                                                     what="an integer >= 0")
+    if classifier not in ("auto", None):
+        from kerasgen.presets import preset_dir as find_preset
+
+        classifier = find_preset(classifier)  # a clear error now, not after training
     if epochs is not None:
         recipe["train"]["epochs"] = checks.check_integer(epochs, "epochs", what="a positive integer")
+    if batch_size is not None:
+        recipe["train"]["batch_size"] = checks.check_integer(batch_size, "batch_size", what="a positive integer")
+        if "prior" in recipe:
+            recipe["prior"]["batch_size"] = min(recipe["prior"]["batch_size"], recipe["train"]["batch_size"])
     if steps_per_epoch is not None:
         recipe["train"]["steps_per_epoch"] = checks.check_integer(steps_per_epoch, "steps_per_epoch",
                                                                   what="a positive integer")
@@ -317,28 +526,32 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     model = build_model(recipe)
     fmt, labels = model.image_format, recipe["data"]["labels"]
     steps = settings.get("steps_per_epoch")
-    data = pipeline(recipe.get("dataset", "fashion_mnist"), batch_size=settings["batch_size"], labels=labels,
-                    image_format=fmt, seed=seed,
-                    data_dir=data_dir, drop_remainder=True, first_epoch=first_epoch,
+    x_train, y_train = load_data(recipe, "train", data_dir)
+    if labels and y_train is None:
+        raise ValueError(f"{type(model).__name__} is class-conditional and {recipe.get('dataset')!r} has no labels.")
+    data = pipeline(x_train if y_train is None else (x_train, y_train), batch_size=settings["batch_size"],
+                    labels=labels, image_format=fmt, seed=seed, drop_remainder=True, first_epoch=first_epoch,
                     take=steps * settings["batch_size"] if steps else None)
     from kerasgen.presets import compile_from_recipe
 
     compile_from_recipe(model, recipe)  # the choice from_preset(compile=True) makes again
     _trim_log(os.path.join(out, "log.csv"), first_epoch)
-    grid_labels = np.arange(recipe.get("grid_images", 64)) % model.num_classes if model.num_classes else None
+    grid_labels = np.arange(recipe.get("grid_images", 64) or 1) % model.num_classes if model.num_classes else None
     # Per-epoch files first, the backup last: a kill between them redoes the
     # epoch, rewriting its files with the same content.
+    # A Gaussian decoder's means may leave [0, 1]: its pictures show them clipped (and say so in the metadata).
+    clip = getattr(model, "likelihood", None) == "gaussian"
     callbacks = [
-        SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64),
-                   seed=0, labels=grid_labels,
+        SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64) or 1,
+                   seed=0, labels=grid_labels, clip=clip,
                    overwrite=overwrite or state == "resume"),
         keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoints", "epoch_{epoch:03d}.weights.h5"),
                                         save_weights_only=True),
         keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
         BackupAndRestore(backup_dir, delete_checkpoint=False),
     ]
-    if not protocols.can_sample(model):
-        callbacks = callbacks[1:]  # a VQ-VAE: no samples before its prior exists
+    if not protocols.can_sample(model) or not recipe.get("grid_images", 64):
+        callbacks = callbacks[1:]  # a VQ-VAE (no samples before its prior exists), or grids turned off
     start = time.time()
     model.fit(data, epochs=settings["epochs"], steps_per_epoch=epoch_steps(data), callbacks=callbacks,
               verbose=verbose)
@@ -347,37 +560,42 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
         # (or during) it builds and shuffles exactly as an uninterrupted one.
         keras.utils.set_random_seed(seed + 1)
         prior = dict(recipe["prior"])
-        from kerasgen.data import load
-
-        x_train, _ = load(recipe.get("dataset", "fashion_mnist"), split="train", data_dir=data_dir)
-        if steps:
-            x_train = x_train[: steps * prior["batch_size"]]
-        codes = model.encode(fmt.convert(x_train, seed=seed))
+        x_prior = x_train[: steps * prior["batch_size"]] if steps else x_train
+        codes = model.encode(fmt.convert(x_prior, seed=seed))
         model.fit_prior(codes, epochs=prior.pop("epochs"), batch_size=prior.pop("batch_size"),
                         learning_rate=prior.pop("learning_rate"), verbose=verbose, **prior)
         from kerasgen.utils import save_image_grid
 
         os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-        save_image_grid(fmt.to_unit(model.sample(64, seed=0)), os.path.join(out, "samples", "final.png"),
-                        scale=2, overwrite=True)
+        if recipe.get("grid_images", 64):
+            save_image_grid(fmt.to_unit(model.sample(recipe.get("grid_images", 64), seed=0)),
+                            os.path.join(out, "samples", "final.png"), scale=2, overwrite=True, clip=clip)
     seconds = time.time() - start
-    metrics = measure(model, recipe, data_dir=data_dir)
+    metrics = measure(model, recipe, classifier=classifier, data_dir=data_dir)
     head, check = recipe["headline"], recipe["check"]
-    check_value = measure(model, recipe, "check", data_dir=data_dir)[check["metric"]]
+    check_value = measure(model, recipe, "check", classifier=classifier, data_dir=data_dir).get(check["metric"])
     name = os.path.basename(os.path.normpath(preset_dir))
+    from kerasgen.data.sources import split_info
+
+    used_classifier = default_classifier(recipe) if classifier == "auto" else classifier
     metadata = {
-        "name": recipe.get("preset", name) if name == "preset" else name,
+        "name": (recipe.get("preset") or f"{recipe.get('family')}_model") if name == "preset" else name,
         "family": recipe.get("family"),
         "description": recipe.get("description", ""),
         "dataset": {"name": recipe.get("dataset", "fashion_mnist"), "image_format": fmt.get_config(),
+                    "image_shape": list(model.image_shape), "train_images": int(len(x_train)),
+                    "labels": y_train is not None, "split": split_info(recipe.get("dataset", "fashion_mnist"),
+                                                                        data_dir),
                     "preprocessing": fmt.describe() + ("; test images converted once with NumPy seed 0"
                                                        if fmt.random else "")},
         "recipe": recipe,
         "trained_with": trained_with(seconds),
-        "headline": {"metric": head["metric"], "value": metrics[head["metric"]],
-                     "test_images": head["test_images"]},
-        "check": {"metric": check["metric"], "value": check_value, "test_images": check["test_images"],
-                  "tolerance": check["tolerance"]},
+        "headline": _headline(head, metrics, used_classifier),
+        "check": dict(_headline(check, {check["metric"]: check_value}, used_classifier),
+                      tolerance=check["tolerance"]),
+        "evaluation_classifier": used_classifier,
+        "sample_grids": ("none (grid_images=0)" if not recipe.get("grid_images", 64) else
+                         "Gaussian decoder means, clipped to [0, 1] for display" if clip else "samples as drawn"),
         "metrics": {k: v for k, v in metrics.items() if k not in ("skipped",)},
         "command": command or " ".join(shlex.quote(a) for a in ["kerasgen"] + sys.argv[1:]),
     }
@@ -387,4 +605,71 @@ def train(recipe_or_name, out, *, epochs=None, preset_dir=None, overwrite=False,
     with open(os.path.join(out, RUN_FILE), "w", encoding="utf-8") as f:
         json.dump({"recipe": recipe, "preset_dir": preset_dir, "finished": True}, f, indent=2)
     shutil.rmtree(backup_dir, ignore_errors=True)
+    return preset_dir
+
+
+def train_classifier_preset(data, preset_dir, *, image_size=None, channels=None, epochs=None, overwrite=False,
+                            verbose=1, data_dir=None, command=None):
+    """Trains an evaluation classifier on labelled images and saves it as a preset; returns its folder.
+
+    The classifier's features are the feature space of the sample-quality
+    metrics (`kerasgen.evaluate(..., classifier=folder)`, ``kerasgen
+    evaluate --classifier``, ``kerasgen train dcgan --classifier``) for
+    models of these images, as the zoo's ``fashion_mnist_classifier`` is
+    for Fashion-MNIST. It trains on the data's training split
+    (`CLASSIFIER_RECIPE`) and its accuracy on the test split (your own
+    images: the seeded held-out 10%) is in the metadata.
+
+    Args:
+        data: a folder with one subfolder per class, an .npz with labels, or a labelled dataset name.
+        preset_dir: the folder to write (must not exist unless `overwrite`).
+        image_size, channels: as in `train`.
+        epochs: int, overrides `CLASSIFIER_RECIPE`'s.
+        overwrite: bool, replace an existing preset's files.
+        verbose: 1 for a progress bar, 0 for silence.
+        data_dir: folder searched first for a named dataset's files.
+        command: the command line to record.
+    """
+    from kerasgen.data.sources import split_info
+    from kerasgen.metrics import train_classifier
+    from kerasgen.models import Classifier
+    from kerasgen.presets import save_preset, trained_with
+
+    recipe = dict(CLASSIFIER_RECIPE, data={"labels": True})
+    if epochs is not None:
+        recipe["epochs"] = checks.check_integer(epochs, "epochs", what="a positive integer")
+    recipe = for_data(dict(recipe, model={"class_name": "Classifier", "config": {}}), data,
+                      image_size=image_size, channels=channels, data_dir=data_dir)
+    preset_dir = os.fspath(preset_dir)
+    if os.path.exists(preset_dir) and not overwrite:
+        raise FileExistsError(f"preset_dir {preset_dir!r} exists; choose another folder or pass overwrite=True.")
+    x, y = load_data(recipe, "train", data_dir)
+    x_test, y_test = load_data(recipe, "test", data_dir)
+    if y is None:
+        raise ValueError(f"a classifier needs labels, and {recipe['dataset']!r} has none: put the images in one "
+                         "subfolder per class, or store labels in the .npz (key 'labels').")
+    fmt = Classifier.image_format
+    start = time.time()
+    clf = train_classifier(fmt.convert(x), y, num_classes=int(y.max()) + 1, epochs=recipe["epochs"],
+                           batch_size=recipe["batch_size"], learning_rate=recipe["learning_rate"],
+                           seed=recipe["seed"], verbose=verbose)
+    seconds = time.time() - start
+    del recipe["model"]
+    slug = os.path.splitext(os.path.basename(os.path.normpath(recipe["dataset"])))[0]
+    metadata = {
+        "name": os.path.basename(os.path.normpath(preset_dir)),
+        "family": "classifier",
+        "description": f"Evaluation classifier for {recipe['dataset']}: its feature layer is the feature space of "
+                       "kerasgen's FID/KID/precision/recall for models of these images (not Inception: not "
+                       "comparable with published FID/KID/IS).",
+        "dataset": {"name": recipe["dataset"], "slug": slug, "image_shape": list(clf.image_shape),
+                    "train_images": int(len(x)), "split": split_info(recipe["dataset"], data_dir),
+                    "preprocessing": fmt.describe()},
+        "recipe": recipe,
+        "trained_with": trained_with(seconds),
+        "metrics": {"test_accuracy": clf.accuracy(fmt.convert(x_test), y_test) if y_test is not None and len(x_test)
+                    else None, "test_images": int(len(x_test))},
+        "command": command or " ".join(shlex.quote(a) for a in ["kerasgen"] + sys.argv[1:]),
+    }
+    save_preset(clf, preset_dir, metadata, overwrite=overwrite)
     return preset_dir

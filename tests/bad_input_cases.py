@@ -458,9 +458,14 @@ CASES = [
     Case("cli_misspelt_family", "CLI", "kerasgen train vea",
          lambda: cli("train", "vea", "--out", os.path.join("runs", "never_written")), CLIError,
          r"'vea' is neither a family .* Did you mean 'vae'"),
-    Case("cli_other_dataset", "CLI", "kerasgen evaluate gated_pixelcnn_fashion_mnist --dataset mnist",
-         lambda: cli("evaluate", "gated_pixelcnn_fashion_mnist", "--dataset", "mnist"), CLIError,
-         r"--dataset must be one of fashion_mnist; got 'mnist'"),
+    Case("cli_unknown_dataset", "CLI", "kerasgen evaluate gated_pixelcnn_fashion_mnist --data no_such_data",
+         lambda: cli("evaluate", "gated_pixelcnn_fashion_mnist", "--data", "no_such_data"), CLIError,
+         r"Unknown dataset 'no_such_data': it is not a folder or \.npy/\.npz file, not one of kerasgen's IDX "
+         r"datasets, and not a TensorFlow Datasets name"),
+    Case("cli_tfds_offline", "CLI", "kerasgen train vae --data cifar10 (no prepared copy, offline)",
+         lambda: cli("train", "vae", "--data", "cifar10", "--out", "unused_run"), CLIError,
+         r"TensorFlow Datasets has no prepared copy of 'cifar10' on this machine and cannot download it: "
+         r"(KERASGEN_OFFLINE is set|storage\.googleapis\.com is unreachable).*\.\nTo use it offline, prepare it .*tfds build cifar10"),
     Case("cli_label_for_unconditional", "CLI", "kerasgen sample dcgan_fashion_mnist --label 1",
          lambda: cli("sample", "dcgan_fashion_mnist", "--out", "unused.png", "--label", "1"), CLIError,
          r"--label is for conditional models; DCGAN is not one"),

@@ -44,7 +44,7 @@ def _clean_env(monkeypatch):
 def no_tfds(monkeypatch):
     """Makes any attempt to use the TFDS fallback fail the test."""
 
-    def forbidden(name, split):
+    def forbidden(name, split, *args):
         raise AssertionError(f"TFDS fallback called for {name!r} {split!r}")
 
     monkeypatch.setattr(sources, "_load_tfds", forbidden)
@@ -213,7 +213,7 @@ def test_missing_dataset_offline_lists_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("KERASGEN_OFFLINE", "1")
     monkeypatch.setattr(sources, "SYSTEM_DATA_ROOT", str(tmp_path / "system"))
 
-    def forbidden(name, split):
+    def forbidden(name, split, *args):
         raise AssertionError("TFDS must not be tried when KERASGEN_OFFLINE=1")
 
     monkeypatch.setattr(sources, "_load_tfds", forbidden)
@@ -232,7 +232,7 @@ def test_missing_dataset_offline_lists_folders(tmp_path, monkeypatch):
 def test_missing_dataset_tfds_failure_is_chained(tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "SYSTEM_DATA_ROOT", str(tmp_path))
 
-    def failing(name, split):
+    def failing(name, split, *args):
         raise ConnectionError("no network here")
 
     monkeypatch.setattr(sources, "_load_tfds", failing)

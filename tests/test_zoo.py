@@ -17,7 +17,13 @@ needs_fashion = pytest.mark.skipif(not os.path.isdir(FASHION), reason="needs Deb
 
 def test_every_recipe_has_its_preset_built_from_it():
     presets = kerasgen.list_presets()
+    # Families the CLI trains whose zoo preset is still to be built (issue 18); a recipe leaves this list
+    # when its preset is committed, and a new recipe without a preset must be named here.
+    without_preset = {f for f, r in recipes.RECIPES.items() if r["preset"] is None}
+    assert without_preset == {"autoencoder", "denoising_autoencoder", "wgan_gp", "pixelcnn", "pixelrnn_diagonal"}
     for family, recipe in recipes.RECIPES.items():
+        if family in without_preset:
+            continue
         assert recipe["preset"] in presets, f"family {family}: preset {recipe['preset']} is not in zoo/"
         meta = load_metadata(recipe["preset"])
         assert meta["family"] == family
@@ -69,16 +75,18 @@ def test_preset_re_measures_its_headline(name):
     model = kerasgen.from_preset(name)
     if meta["family"] == "classifier":
         from kerasgen.data import load
-        from kerasgen.metrics import feature_floor
+        from kerasgen.metrics import frechet_distance
 
         x, _ = load("fashion_mnist", split="train")
         xt, yt = load("fashion_mnist", split="test")
         xt = model.image_format.convert(xt)
         # Predictions may flip on float ties between backends: 10 of 10,000 allowed.
         assert model.accuracy(xt, yt) == pytest.approx(meta["metrics"]["test_accuracy"], abs=1e-3)
-        floor = feature_floor(model, xt, model.image_format.convert(x[50000:]))
+        # The FID floor alone (feature_floor's FID): its k-NN precision/recall on 10,000 x 10,000 images is the
+        # slow part and is not asserted here.
+        fid = frechet_distance(model.features(xt), model.features(model.image_format.convert(x[50000:])))
         recorded = meta["metrics"]["floor_test_vs_held_out"]
-        assert floor["fid"] == pytest.approx(recorded["fid"], rel=1e-3)
+        assert fid == pytest.approx(recorded["fid"], rel=1e-3)
         return
     # Presets built before models owned an ImageFormat name theirs in the metadata; it is the one loaded.
     named = meta["dataset"].get("format")

@@ -40,6 +40,52 @@ def _image_files(folder):
     return files, np.asarray(labels, "int64"), classes
 
 
+def check_conform_args(image_size, channels):
+    """Checks `image_size` (None or an int >= 1) and `channels` (None, 1 or 3)."""
+    checks.check_integer(image_size, "image_size", allow_none=True)
+    if channels not in (None, 1, 3) or isinstance(channels, bool):
+        raise ValueError(f"channels must be 1, 3 or None; got {channels!r}.")
+
+
+def _square(image, image_size):
+    """The stated rule: the PIL image's largest central square, then a bilinear resize to N x N."""
+    from PIL import Image
+
+    w, h = image.size
+    side = min(w, h)
+    left, top = (w - side) // 2, (h - side) // 2
+    if (w, h) != (side, side):
+        image = image.crop((left, top, left + side, top + side))
+    return image if side == image_size else image.resize((image_size, image_size), Image.BILINEAR)
+
+
+def conform_image(image, image_size, channels, where):
+    """One uint8 image (H, W[, C]) as (N, N, channels) by the rule of `load_images` (None keeps each as it is)."""
+    from PIL import Image
+
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[-1] not in (1, 3) or image.dtype != np.uint8:
+        raise ValueError(f"{where}: expected uint8 images (H, W, 1) or (H, W, 3); got {image.dtype} "
+                         f"{image.shape}.")
+    if image_size is None and channels in (None, image.shape[-1]):
+        return image
+    pil = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
+    pil = pil.convert("RGB" if (channels or image.shape[-1]) == 3 else "L")
+    if image_size is not None:
+        pil = _square(pil, image_size)
+    array = np.asarray(pil, "uint8")
+    return array[..., None] if array.ndim == 2 else array
+
+
+def conform_images(images, image_size, channels, where):
+    """uint8 images (N, H, W, C) as (N, image_size, image_size, channels); None keeps that dimension."""
+    if image_size is None and channels in (None, images.shape[-1]):
+        return images
+    return np.stack([conform_image(i, image_size, channels, where) for i in images])
+
+
 def _read_folder(folder, image_size, channels):
     from PIL import Image, UnidentifiedImageError
 
@@ -65,13 +111,7 @@ def _read_folder(folder, image_size, channels):
         with Image.open(path) as image:
             image = image.convert("RGB" if channels == 3 else "L")
             if image_size is not None:
-                # The stated rule: the largest central square, then a bilinear resize to N x N.
-                w, h = image.size
-                side = min(w, h)
-                left, top = (w - side) // 2, (h - side) // 2
-                image = image.crop((left, top, left + side, top + side))
-                if side != image_size:
-                    image = image.resize((image_size, image_size), Image.BILINEAR)
+                image = _square(image, image_size)
             array = np.asarray(image, "uint8")
         images.append(array[..., None] if array.ndim == 2 else array)
     return np.stack(images), labels, classes
@@ -148,8 +188,10 @@ def load_images(path, split="all", *, image_size=None, channels=None, test_fract
     Args:
         path: str or path-like, the folder or the array file.
         split: "train", "test" or "all".
-        image_size: int or None, the side of the square images of a folder.
-        channels: 1, 3 or None, for a folder.
+        image_size: int or None, the side of the square images (of a folder,
+            or an array file's images resized by the same rule).
+        channels: 1, 3 or None (grey images are repeated for 3; RGB made
+            grey by ITU-R 601-2 luma for 1).
         test_fraction: float in (0, 1), the held-out share.
         seed: int, seeds the held-out split.
 
@@ -178,18 +220,15 @@ def load_images(path, split="all", *, image_size=None, channels=None, test_fract
     from kerasgen.data.sources import _check_split
 
     split = _check_split(split)
-    checks.check_integer(image_size, "image_size", allow_none=True)
-    if channels not in (None, 1, 3) or isinstance(channels, bool):
-        raise ValueError(f"channels must be 1, 3 or None; got {channels!r}.")
+    check_conform_args(image_size, channels)
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}.")
     checks.check_integer(seed, "seed", minimum=0)
     if os.path.isdir(path):
         images, labels, _ = _read_folder(path, image_size, channels)
     elif path.lower().endswith(ARRAY_EXTENSIONS):
-        if image_size is not None or channels is not None:
-            raise ValueError(f"image_size and channels apply to a folder of images; {path!r} is an array file.")
         images, labels = _check_arrays(path, *_read_array_file(path))
+        images = conform_images(images, image_size, channels, repr(path))
     elif os.path.exists(path):
         raise ValueError(f"{path!r} is neither a folder of images nor an .npy/.npz file.")
     else:

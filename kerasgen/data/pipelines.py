@@ -289,6 +289,12 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, image_forma
     if has_labels and not labels:
         ds = ds.map(lambda x, y: x)
 
+    if drop_remainder and size is not None and size < batch_size:
+        # No batch at all: an epoch would be empty, and a resumable (endless) pipeline would never yield.
+        raise ValueError(
+            f"the source holds {size} examples, fewer than batch_size={batch_size}, so drop_remainder=True "
+            "leaves no batch; pass a batch_size of at most the number of examples (kerasgen train --batch-size)"
+        )
     buffer = _MAX_SHUFFLE_BUFFER if size is None else max(1, min(size, _MAX_SHUFFLE_BUFFER))
     transform, random = fmt.transform, fmt.random
     if first_epoch is not None:

@@ -173,22 +173,124 @@ def _offline():
     return os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _load_tfds(name, split):
-    """Loads `split` of `name` with tensorflow_datasets (imported here, lazily)."""
+TFDS_PROBE_HOST = ("storage.googleapis.com", 443)
+"""Where TFDS downloads from; `load` tries to reach it (5 s) before asking TFDS to download."""
+
+
+def _unknown_tfds_name(name):
     import tensorflow_datasets as tfds
 
-    images, labels = tfds.as_numpy(
-        tfds.load(name, split=split, batch_size=-1, as_supervised=True)
+    names = sorted(set(tfds.list_builders(with_community_datasets=False)) | set(KNOWN_NAMES))
+    close = difflib.get_close_matches(name.lower().replace("-", "_"), names, n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return ValueError(
+        f"Unknown dataset {name!r}: it is not a folder or .npy/.npz file, not one of kerasgen's IDX "
+        f"datasets, and not a TensorFlow Datasets name ({len(names)} known, e.g. mnist, cifar10, "
+        f"celeb_a; tfds.list_builders() lists them).{hint}"
     )
-    images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., np.newaxis]
-    if images.ndim != 4:
-        raise ValueError(
-            f"TFDS dataset {name!r} gave images of shape {images.shape}; "
-            "expected (N, H, W, C)"
-        )
-    return images.astype(np.uint8, copy=False), np.asarray(labels).astype(np.int64)
+
+
+def _network_reaches_tfds():
+    import socket
+
+    try:
+        socket.create_connection(TFDS_PROBE_HOST, timeout=5).close()
+        return True, ""
+    except OSError as err:
+        return False, f"{TFDS_PROBE_HOST[0]} is unreachable ({type(err).__name__}: {err})"
+
+
+def _tfds_builder(name, data_dir):
+    """The prepared TFDS builder of `name` (downloading it if the network allows), or a clear error."""
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=None if data_dir is None else os.fspath(data_dir))
+    except tfds.core.registered.DatasetNotFoundError:
+        raise _unknown_tfds_name(name) from None
+    if builder.is_prepared():
+        return builder
+    reason = f"{OFFLINE_ENV} is set" if _offline() else _network_reaches_tfds()[1]
+    if not reason:
+        try:
+            builder.download_and_prepare()
+            return builder
+        except Exception as err:  # any download or preparation failure
+            reason = f"its download failed ({type(err).__name__}: {err})"
+    raise FileNotFoundError(
+        f"TensorFlow Datasets has no prepared copy of {name!r} on this machine and cannot download it: "
+        f"{reason}.\nTo use it offline, prepare it on a machine with network access "
+        f"(`tfds build {name}`, or tensorflow_datasets.load({name!r})) and copy the folder it writes, "
+        f"{os.path.join('~/tensorflow_datasets', name, str(builder.info.version))}, to "
+        f"{builder.data_dir} here (or to NAME/VERSION under a folder given as data_dir= / --data-dir, or "
+        "$TFDS_DATA_DIR). Or export the images to a folder or an .npz file and pass its path instead."
+    )
+
+
+def _tfds_arrays(builder, split, image_size, channels):
+    """uint8 images (N, H, W, C) and int64 labels (or None) of a prepared builder's split."""
+    from kerasgen.data.files import conform_image
+
+    features = builder.info.features
+    image_key = builder.info.supervised_keys[0] if builder.info.supervised_keys else "image"
+    if image_key not in features:
+        raise ValueError(f"TFDS dataset {builder.name!r} has no image feature (its features: {list(features)}).")
+    label_key = builder.info.supervised_keys[1] if builder.info.supervised_keys else (
+        "label" if "label" in features else None)
+    images, labels = [], []
+    for example in builder.as_dataset(split=split).as_numpy_iterator():
+        image = np.asarray(example[image_key])
+        images.append(conform_image(image, image_size, channels, f"TFDS dataset {builder.name!r}"))
+        if label_key is not None:
+            labels.append(int(example[label_key]))
+    if not images:
+        raise ValueError(f"TFDS dataset {builder.name!r} split {split!r} holds no images.")
+    shapes = {i.shape for i in images}
+    if len(shapes) > 1:
+        raise ValueError(f"TFDS dataset {builder.name!r} has images of {len(shapes)} sizes; pass image_size=N "
+                         "(--image-size N) to crop each to its central square and resize it to N x N.")
+    return np.stack(images), (np.asarray(labels, "int64") if label_key is not None else None)
+
+
+def _load_tfds(name, split, data_dir=None, image_size=None, channels=None):
+    """Loads `split` of TFDS dataset `name`; a source with no test split gets the seeded held-out one."""
+    from kerasgen.data.files import held_out_split
+
+    builder = _tfds_builder(name, data_dir)
+    splits = set(builder.info.splits)
+    if "test" in splits or split == "train" and "train" not in splits:
+        return _tfds_arrays(builder, split, image_size, channels)
+    images, labels = _tfds_arrays(builder, "train", image_size, channels)
+    train, test = held_out_split(len(images), HELD_OUT_FRACTION, HELD_OUT_SEED)
+    keep = train if split == "train" else test
+    return images[keep], None if labels is None else labels[keep]
+
+
+HELD_OUT_FRACTION = 0.1
+HELD_OUT_SEED = 0
+
+
+def split_info(name, data_dir=None):
+    """Where `load(name, "test")` takes its test images from: a dict for a run's metadata.
+
+    ``{"test": "the dataset's own test split"}`` for IDX, ``digits`` and TFDS
+    datasets that have one; for your own images (and TFDS datasets without a
+    test split) the seeded held-out share, ``{"test": "held out", "fraction":
+    0.1, "seed": 0, "method": ...}``.
+    """
+    from kerasgen.data.files import is_file_source
+
+    held_out = {"test": "held out", "fraction": HELD_OUT_FRACTION, "seed": HELD_OUT_SEED,
+                "method": "kerasgen.data.held_out_split: the last 10% of a permutation of the images seeded "
+                          "with 0 (numpy.random.default_rng)"}
+    if is_file_source(name):
+        return held_out
+    if name == "digits":
+        return {"test": f"the last {1797 - _DIGITS_TRAIN} of a permutation seeded with {_DIGITS_SEED}"}
+    if _locate_idx(name, "test", data_dir)[0] is not None:
+        return {"test": "the dataset's own test split (IDX files)"}
+    builder = _tfds_builder(name, data_dir)
+    return {"test": "the dataset's own test split (TFDS)"} if "test" in builder.info.splits else held_out
 
 
 def close_match(name):
@@ -264,25 +366,38 @@ def _load_digits(split):
     return result
 
 
-def _load_split(name, split, data_dir):
+# Names whose IDX files kerasgen reads; their TFDS fallback failing gives the IDX advice.
+IDX_NAMES = ("fashion_mnist", "mnist", "kmnist", "emnist")
+
+
+def _load_split(name, split, data_dir, image_size=None, channels=None):
+    from kerasgen.data.files import conform_images
+
     paths, report = _locate_idx(name, split, data_dir)
     if paths is not None:
-        return _load_idx_pair(*paths)
-    key = ("tfds", name, split)
+        images, labels = _load_idx_pair(*paths)
+        if image_size is None and channels is None:
+            return images, labels
+        return _freeze(conform_images(images, image_size, channels, f"dataset {name!r}"), labels)
+    key = ("tfds", name, split, os.fspath(data_dir) if data_dir is not None else None, image_size, channels)
     if key in _CACHE:
         return _CACHE[key]
-    if _offline():
-        raise _not_found(name, split, report, None)
-    try:
-        result = _load_tfds(name, split)
-    except Exception as e:  # any TFDS failure: missing package, no network, ...
-        raise _not_found(name, split, report, e) from e
-    result = _freeze(*result)
+    if name in IDX_NAMES or close_match(name):
+        if _offline():
+            raise _not_found(name, split, report, None)
+        try:
+            result = _load_tfds(name, split, data_dir, image_size, channels)
+        except Exception as e:  # any TFDS failure: missing package, no network, ...
+            raise _not_found(name, split, report, e) from e
+    else:
+        # Any other TFDS name: its own errors (unknown name, not prepared offline) say what to do.
+        result = _load_tfds(name, split, data_dir, image_size, channels)
+    result = (_freeze(result[0])[0], None if result[1] is None else _freeze(result[1])[0])
     _CACHE[key] = result
     return result
 
 
-def load(name, split="train", data_dir=None):
+def load(name, split="train", data_dir=None, *, image_size=None, channels=None):
     """Loads a dataset split as NumPy arrays of uint8 images and int64 labels.
 
     IDX datasets (``fashion_mnist``, ``mnist``, ...) are read from the first folder
@@ -299,11 +414,21 @@ def load(name, split="train", data_dir=None):
             or an ``.npy``/``.npz`` file (see `kerasgen.data.load_images`,
             whose labels are None when the source has none).
         split: ``"train"``, ``"test"`` or ``"all"`` (train then test).
-        data_dir: Optional folder searched first for the IDX files.
+        data_dir: Optional folder searched first for the IDX files (and the
+            TFDS data folder, holding NAME/VERSION, for other names).
+        image_size: None (images as they are), or an int N: each image
+            cropped to its largest central square and resized (bilinear)
+            to N x N, the rule of `load_images`.
+        channels: None (as they are), 1 (grey, ITU-R 601-2 luma) or 3 (RGB;
+            grey images repeated).
 
     Returns:
         A tuple ``(images, labels)``: uint8 array of shape (N, H, W, C), C being 1
-        for grey images, and int64 array of shape (N,).
+        for grey images, and int64 array of shape (N,) (None for your own
+        images without labels, or a TFDS dataset without a label feature).
+
+    Sources without a test split (your own images, some TFDS datasets) get
+    a seeded held-out one (`held_out_split`; `split_info` says which).
 
     Raises:
         ValueError: For a bad `name` or `split`, or a corrupted IDX file.
@@ -320,9 +445,12 @@ def load(name, split="train", data_dir=None):
     if is_file_source(name):
         if data_dir is not None:
             raise ValueError(f"data_dir applies to dataset names; {os.fspath(name)!r} is a folder or file.")
-        return load_images(name, split=split)
+        return load_images(name, split=split, image_size=image_size, channels=channels)
     name = _check_name(name)
     split = _check_split(split)
+    from kerasgen.data.files import check_conform_args, conform_images
+
+    check_conform_args(image_size, channels)
     if data_dir is not None:
         if not isinstance(data_dir, (str, os.PathLike)):
             raise TypeError(f"data_dir must be a path or None; got {data_dir!r}")
@@ -331,10 +459,13 @@ def load(name, split="train", data_dir=None):
                 f"data_dir must be an existing folder; got {os.fspath(data_dir)!r}"
             )
     if name == "digits":
-        return _load_digits(split)
+        images, labels = _load_digits(split)
+        if image_size is None and channels is None:
+            return images, labels
+        return _freeze(conform_images(images, image_size, channels, "dataset 'digits'"), labels)
     if split != "all":
-        return _load_split(name, split, data_dir)
-    parts = [_load_split(name, s, data_dir) for s in ("train", "test")]
-    return _freeze(
-        np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-    )
+        return _load_split(name, split, data_dir, image_size, channels)
+    parts = [_load_split(name, s, data_dir, image_size, channels) for s in ("train", "test")]
+    labels = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+    images = np.concatenate([p[0] for p in parts])
+    return _freeze(images)[0], (None if labels is None else _freeze(labels)[0])

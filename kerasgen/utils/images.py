@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 
-def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0), scale=1):
+def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0), scale=1, clip=False):
     """Tiles images (N, H, W, C) into one uint8 image, row by row.
 
     Args:
@@ -14,8 +14,11 @@ def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0), scale=1):
         rows: int or None; None makes the grid as square as it can be.
         padding: int, pixels of white between images.
         value_range: (low, high) mapped to 0..255. Values outside it raise an
-            error rather than being clipped.
+            error rather than being clipped, unless `clip`.
         scale: int, each pixel of the grid becomes a scale x scale block.
+        clip: bool, show values outside `value_range` as black or white
+            (for a Gaussian decoder's means, which may leave it) instead of
+            raising.
 
     Returns:
         uint8 array (scale*(rows*(H+p)+p), scale*(cols*(W+p)+p), C).
@@ -31,7 +34,7 @@ def image_grid(images, rows=None, padding=1, value_range=(0.0, 1.0), scale=1):
     low, high = value_range
     lo, hi = float(images.min()), float(images.max())
     tolerance = 1e-4 * (high - low)
-    if lo < low - tolerance or hi > high + tolerance:
+    if not clip and (lo < low - tolerance or hi > high + tolerance):
         raise ValueError(
             f"images have values in [{lo:g}, {hi:g}], outside value_range [{low:g}, {high:g}]."
         )
@@ -61,11 +64,11 @@ def write_png(grid, path, overwrite=False):
 
 
 def save_image_grid(images, path, rows=None, padding=1, value_range=(0.0, 1.0), scale=1,
-                    overwrite=False):
+                    overwrite=False, clip=False):
     """Writes `image_grid(images, ...)` as a PNG at `path`; returns the path.
 
     Args:
-        images, rows, padding, value_range: as for `image_grid`.
+        images, rows, padding, value_range, clip: as for `image_grid`.
         path: str or os.PathLike, the file to write (its extension picks the
             format; .png is lossless).
         scale: int, each pixel becomes a scale x scale block (for small images).
@@ -74,5 +77,5 @@ def save_image_grid(images, path, rows=None, padding=1, value_range=(0.0, 1.0), 
     """
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{os.fspath(path)!r} exists; pass overwrite=True to replace it.")
-    grid = image_grid(images, rows=rows, padding=padding, value_range=value_range, scale=scale)
+    grid = image_grid(images, rows=rows, padding=padding, value_range=value_range, scale=scale, clip=clip)
     return write_png(grid, path, overwrite=overwrite)

@@ -16,6 +16,11 @@ from kerasgen import checks
 from kerasgen.training.model import GenerativeModel
 from kerasgen.utils.untracked import untracked_helper
 
+
+def default_width(value, grey, step):
+    """`value`, or for None the smallest multiple of `step` at or above `grey` (the grey-image default)."""
+    return -(-grey // step) * step if value is None else value
+
 SAMPLING_METHODS = ("cached", "naive")
 INPUT_ENCODINGS = ("scaled", "one_hot")
 

@@ -5,7 +5,7 @@ from keras import ops
 
 from kerasgen import checks
 from kerasgen.layers import MaskedConv2D, VerticalStackConv
-from kerasgen.models.autoregressive.base import AutoregressiveModel
+from kerasgen.models.autoregressive.base import AutoregressiveModel, default_width
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -28,7 +28,8 @@ class GatedPixelCNN(AutoregressiveModel):
     Args:
         image_shape: (H, W, C), C in {1, 3}.
         likelihood, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
-        filters: int, features per stack (a multiple of 3 for RGB).
+        filters: int, features per stack (a multiple of 3 for RGB), or None:
+            64, or 66 for RGB (the nearest multiple of 3 above).
         num_layers: int >= 1, gated layers.
         kernel_size: odd int >= 3, the width of both stacks' kernels.
         num_classes: int or None; with an int the model is class-conditional
@@ -52,7 +53,7 @@ class GatedPixelCNN(AutoregressiveModel):
     supports_cached_sampling = True
 
     def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
-                 num_mixtures=5, filters=64, num_layers=6, kernel_size=5, num_classes=None,
+                 num_mixtures=5, filters=None, num_layers=6, kernel_size=5, num_classes=None,
                  input_encoding="scaled", seed=None, **kwargs):
         super().__init__(image_shape, likelihood, num_levels, num_mixtures, num_classes,
                          input_encoding, seed, **kwargs)
@@ -61,6 +62,7 @@ class GatedPixelCNN(AutoregressiveModel):
         if not checks.is_integer(kernel_size) or kernel_size < 3 or kernel_size % 2 == 0:
             raise ValueError(f"{owner}: kernel_size must be an odd integer >= 3; got {kernel_size!r}.")
         step = 3 if channels == 3 else 1
+        filters = default_width(filters, 64, step)
         if not checks.is_integer(filters) or filters < 1 or filters % step:
             raise ValueError(
                 f"{owner}: filters must be a positive integer{' multiple of 3 for RGB' if step == 3 else ''}; "

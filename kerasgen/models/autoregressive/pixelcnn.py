@@ -5,7 +5,7 @@ from keras import ops
 
 from kerasgen import checks
 from kerasgen.layers.masked_conv import MaskedConv2D
-from kerasgen.models.autoregressive.base import AutoregressiveModel
+from kerasgen.models.autoregressive.base import AutoregressiveModel, default_width
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -31,7 +31,8 @@ class PixelCNN(AutoregressiveModel):
     Args:
         image_shape: (H, W, C), C in {1, 3}.
         likelihood, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
-        filters: int, features of the residual stream (a multiple of 6 for RGB).
+        filters: int, features of the residual stream (a multiple of 6 for RGB),
+            or None: 64, or 66 for RGB (the nearest multiple of 6 above).
         num_blocks: int, residual blocks.
         kernel_size: odd int, the blocks' masked kernel.
         first_kernel_size: odd int, the type-"A" input kernel.
@@ -53,7 +54,7 @@ class PixelCNN(AutoregressiveModel):
     supports_cached_sampling = True
 
     def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
-                 num_mixtures=5, filters=64, num_blocks=5, kernel_size=3, first_kernel_size=7,
+                 num_mixtures=5, filters=None, num_blocks=5, kernel_size=3, first_kernel_size=7,
                  input_encoding="scaled", seed=None, **kwargs):
         super().__init__(image_shape, likelihood, num_levels, num_mixtures, None, input_encoding,
                          seed, **kwargs)
@@ -63,6 +64,7 @@ class PixelCNN(AutoregressiveModel):
             if not checks.is_integer(value) or value < 1 or value % 2 == 0:
                 raise ValueError(f"{owner}: {name} must be an odd positive integer; got {value!r}.")
         step = 6 if channels == 3 else 2
+        filters = default_width(filters, 64, step)
         if not checks.is_integer(filters) or filters < step or filters % step:
             raise ValueError(
                 f"{owner}: filters must be a positive multiple of {step} for {channels}-channel "

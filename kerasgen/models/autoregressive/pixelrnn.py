@@ -5,7 +5,7 @@ from keras import ops
 
 from kerasgen import checks
 from kerasgen.layers import DiagonalBiLSTM, MaskedConv2D, RowLSTM
-from kerasgen.models.autoregressive.base import AutoregressiveModel
+from kerasgen.models.autoregressive.base import AutoregressiveModel, default_width
 
 KINDS = ("row_lstm", "diagonal_bilstm")
 
@@ -35,7 +35,8 @@ class PixelRNN(AutoregressiveModel):
         image_shape: (H, W, C), C in {1, 3}.
         likelihood, num_levels, num_mixtures, input_encoding: see `AutoregressiveModel`.
         kind: "row_lstm" or "diagonal_bilstm".
-        units: int, LSTM units and residual features (a multiple of 3 for RGB).
+        units: int, LSTM units and residual features (a multiple of 3 for
+            RGB), or None: 32, or 33 for RGB (the nearest multiple of 3 above).
         num_layers: int >= 1.
         first_kernel_size: odd int, the input convolution's kernel.
         seed: int or None.
@@ -54,7 +55,7 @@ class PixelRNN(AutoregressiveModel):
     """
 
     def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
-                 num_mixtures=5, kind="row_lstm", units=32, num_layers=2, first_kernel_size=7,
+                 num_mixtures=5, kind="row_lstm", units=None, num_layers=2, first_kernel_size=7,
                  input_encoding="scaled", seed=None, **kwargs):
         super().__init__(image_shape, likelihood, num_levels, num_mixtures, None, input_encoding,
                          seed, **kwargs)
@@ -63,6 +64,7 @@ class PixelRNN(AutoregressiveModel):
         if kind not in KINDS:
             raise ValueError(f"{owner}: kind must be one of {KINDS}; got {kind!r}.")
         step = 3 if channels == 3 else 1
+        units = default_width(units, 32, step)
         if not checks.is_integer(units) or units < 1 or units % step:
             raise ValueError(
                 f"{owner}: units must be a positive integer{' multiple of 3 for RGB' if step == 3 else ''}; "

@@ -227,6 +227,14 @@ def is_conditional(model):
     return isinstance(model, Conditional) and model.num_classes is not None
 
 
+def samples_may_leave_range(model):
+    """Whether `model`'s samples may leave its image format's value range: a Gaussian decoder's means may.
+
+    A picture of them (`SampleGrid(clip=True)`) shows such values clipped, saying so.
+    """
+    return getattr(model, "likelihood", None) == "gaussian"
+
+
 def value_range(model):
     """(low, high) floats of `model`'s images: the value range of `model.image_format`.
 

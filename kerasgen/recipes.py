@@ -11,6 +11,11 @@ ends with a preset folder whose metadata holds the recipe, the versions, the
 measured metrics and the command. `kerasgen train FAMILY_OR_PRESET` is the
 same from the shell, and the zoo's presets were built by it (the command is
 in each preset's metadata).
+
+`train(..., data=PATH_OR_NAME)` (``kerasgen train FAMILY --data ...``)
+trains a family on other images: `for_data` fits the recipe's model to their
+size and channels, and `train_classifier_preset` (``kerasgen train
+classifier``) makes the evaluation classifier their sample-quality metrics need.
 """
 
 import copy
@@ -540,7 +545,7 @@ def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, cla
     # Per-epoch files first, the backup last: a kill between them redoes the
     # epoch, rewriting its files with the same content.
     # A Gaussian decoder's means may leave [0, 1]: its pictures show them clipped (and say so in the metadata).
-    clip = getattr(model, "likelihood", None) == "gaussian"
+    clip = protocols.samples_may_leave_range(model)
     callbacks = [
         SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64) or 1,
                    seed=0, labels=grid_labels, clip=clip,

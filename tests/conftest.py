@@ -72,6 +72,8 @@ def _recorded_durations():
 def pytest_collection_modifyitems(config, items):
     """KERASGEN_TEST_SHARD="i/n" keeps the i-th of n shards (scripts/test.sh runs n at once).
 
+    Tests marked `verify` are left out unless KERASGEN_VERIFY is set (scripts/verify.sh).
+
     JAX spends most of a test compiling, on one core; two shards use both.
     Tests are dealt longest first to the shard with the least work so far,
     using the seconds recorded in tests/durations.json (a test not recorded
@@ -79,6 +81,12 @@ def pytest_collection_modifyitems(config, items):
     recorded times this is round-robin. Each shard runs its tests in the
     collected order.
     """
+    if not os.environ.get("KERASGEN_VERIFY"):
+        # Slow quality checks run by scripts/verify.sh (KERASGEN_VERIFY=1), not by the default suite.
+        verify = [item for item in items if item.get_closest_marker("verify")]
+        if verify:
+            config.hook.pytest_deselected(items=verify)
+            items[:] = [item for item in items if not item.get_closest_marker("verify")]
     shard = os.environ.get("KERASGEN_TEST_SHARD")
     if not shard:
         return

@@ -9,6 +9,11 @@ import numpy as np
 
 from kerasgen import checks
 
+HELD_OUT_FRACTION = 0.1
+"""The share of a source without a test split held out as its test split (`held_out_split`)."""
+HELD_OUT_SEED = 0
+"""The seed of that split's permutation."""
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 ARRAY_EXTENSIONS = (".npy", ".npz")
 # Keys looked for in an .npz file, in this order.
@@ -161,14 +166,15 @@ def _check_arrays(path, images, labels):
     return images, labels
 
 
-def held_out_split(n, test_fraction=0.1, seed=0):
+def held_out_split(n, test_fraction=HELD_OUT_FRACTION, seed=HELD_OUT_SEED):
     """(train indices, test indices) of `n` examples: a seeded permutation, the last `test_fraction` held out."""
     order = np.random.default_rng(seed).permutation(n)
     n_test = max(1, int(round(n * test_fraction))) if n > 1 else 0
     return np.sort(order[: n - n_test]), np.sort(order[n - n_test:])
 
 
-def load_images(path, split="all", *, image_size=None, channels=None, test_fraction=0.1, seed=0):
+def load_images(path, split="all", *, image_size=None, channels=None, test_fraction=HELD_OUT_FRACTION,
+                seed=HELD_OUT_SEED):
     """Your own images as uint8 arrays: a folder of image files, or an .npy/.npz file.
 
     - A folder: PNG/JPEG/BMP/GIF files, either directly in it (no labels) or

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from kerasgen.data.files import HELD_OUT_FRACTION, HELD_OUT_SEED
 from kerasgen.data.idx import read_idx
 
 IDX_FOLDER_ENV = "KERASGEN_DATA_DIR"
@@ -204,11 +205,21 @@ def _tfds_builder(name, data_dir):
     """The prepared TFDS builder of `name` (downloading it if the network allows), or a clear error."""
     import tensorflow_datasets as tfds
 
+    import logging
+
+    absl = logging.getLogger("absl")
+    level = absl.level
+    # TFDS logs a warning ("Variant folder ... has no dataset_info.json") for a dataset not prepared yet: the
+    # error below says that, and what to do.
+    absl.setLevel(logging.ERROR)
     try:
         builder = tfds.builder(name, data_dir=None if data_dir is None else os.fspath(data_dir))
+        prepared = builder.is_prepared()
     except tfds.core.registered.DatasetNotFoundError:
         raise _unknown_tfds_name(name) from None
-    if builder.is_prepared():
+    finally:
+        absl.setLevel(level)
+    if prepared:
         return builder
     reason = f"{OFFLINE_ENV} is set" if _offline() else _network_reaches_tfds()[1]
     if not reason:
@@ -265,9 +276,6 @@ def _load_tfds(name, split, data_dir=None, image_size=None, channels=None):
     keep = train if split == "train" else test
     return images[keep], None if labels is None else labels[keep]
 
-
-HELD_OUT_FRACTION = 0.1
-HELD_OUT_SEED = 0
 
 
 def split_info(name, data_dir=None):

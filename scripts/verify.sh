@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The slow checks left out of the default suite (30-minute budget), under each backend in turn:
+# the tests marked `verify` (short trainings that must learn), then scripts/verify_image_sizes.py
+# (every family's recipe model trains and samples on 32x32x3 and 64x64x3 images).
+#
+#   bash scripts/verify.sh                          # every backend
+#   KERASGEN_BACKENDS=jax bash scripts/verify.sh    # one
+#   KERASGEN_VERIFY_SIZES="32" bash scripts/verify.sh   # image sides for verify_image_sizes.py
+set -uo pipefail
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+py="${KERASGEN_VENV:-.venv}/bin/python"
+status=0
+for backend in ${KERASGEN_BACKENDS:-tensorflow jax torch}; do
+  echo "=== verify under KERAS_BACKEND=$backend"
+  KERASGEN_VERIFY=1 KERAS_BACKEND=$backend "$py" -m pytest -q -p no:cacheprovider -m verify tests "$@" || status=1
+  KERAS_BACKEND=$backend "$py" scripts/verify_image_sizes.py --sizes ${KERASGEN_VERIFY_SIZES:-32 64} || status=1
+done
+exit $status

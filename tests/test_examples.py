@@ -154,6 +154,8 @@ def test_gated_pixelcnn_example_writes_samples_completions_and_exact_nll(tmp_pat
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+# Trains two autoencoders to compare them: a slow check, run by scripts/verify.sh.
+@pytest.mark.verify
 @needs_fashion_mnist
 def test_autoencoder_example_compares_the_two_models(tmp_path):
     example = load_example("autoencoder_fashion_mnist")

@@ -170,19 +170,29 @@ def ring_gan():
     return gan
 
 
+@pytest.fixture(scope="module")
+def untrained_ring_gan():
+    """The ring GAN's networks, untrained: the latent-space arithmetic below holds for any weights."""
+    keras.utils.set_random_seed(2)
+    return GAN(image_shape=(2,), latent_dim=8, hidden_dims=(128, 128))
+
+
+# A slow quality check (1,280 steps): scripts/verify.sh runs it.
+@pytest.mark.verify
 def test_short_training_on_eight_gaussians_covers_several_modes(ring_gan):
     samples = ring_gan.sample(2000, seed=0)
     report = mode_coverage(samples, ring_centers(8, 2.0), std=0.05)  # 3 std, 1% of samples
     assert report["modes_covered"] >= 4, report
 
 
-def test_latent_interpolation_runs_between_the_ends(ring_gan):
-    z = ring_gan.latents(2, seed=3)
+def test_latent_interpolation_runs_between_the_ends(untrained_ring_gan):
+    gan = untrained_ring_gan
+    z = gan.latents(2, seed=3)
     for method in ("linear", "slerp"):
-        path = ring_gan.interpolate(z[0], z[1], steps=5, method=method)
+        path = gan.interpolate(z[0], z[1], steps=5, method=method)
         assert path.shape == (5, 2)
-        np.testing.assert_allclose(path[0], ring_gan.generate(z[:1])[0], atol=1e-5)
-        np.testing.assert_allclose(path[-1], ring_gan.generate(z[1:])[0], atol=1e-5)
+        np.testing.assert_allclose(path[0], gan.generate(z[:1])[0], atol=1e-5)
+        np.testing.assert_allclose(path[-1], gan.generate(z[1:])[0], atol=1e-5)
 
 
 def test_conditional_gan_produces_the_class_asked_for(tmp_path):
@@ -267,13 +277,14 @@ def test_old_argument_names_load_from_configs_and_are_refused_by_the_constructor
         GAN(data_shape=(2,))
 
 
-def test_latent_arithmetic_on_gan_latents(ring_gan):
-    groups = [ring_gan.latents(k + 3, seed=k) for k in range(3)]
+def test_latent_arithmetic_on_gan_latents(untrained_ring_gan):
+    gan = untrained_ring_gan
+    groups = [gan.latents(k + 3, seed=k) for k in range(3)]
     expected_z = groups[0].mean(0) - groups[1].mean(0) + groups[2].mean(0)
-    got = ring_gan.latent_arithmetic([groups[0], groups[2]], [groups[1]])
-    np.testing.assert_allclose(got, ring_gan.generate(expected_z[None])[0], rtol=1e-5, atol=1e-6)
+    got = gan.latent_arithmetic([groups[0], groups[2]], [groups[1]])
+    np.testing.assert_allclose(got, gan.generate(expected_z[None])[0], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="latents must have 8 values; got 3"):
-        ring_gan.latent_arithmetic([np.zeros((2, 3))])
+        gan.latent_arithmetic([np.zeros((2, 3))])
 
 
 def test_class_weights_and_class_interpolation():

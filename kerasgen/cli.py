@@ -245,7 +245,7 @@ def cmd_train(args, parser):
             if getattr(args, flag) not in (None, False):
                 parser.error(f"--{flag.replace('_', '-')} does not apply to kerasgen train classifier")
         out = args.preset_dir or args.out or os.path.join(
-            "runs", "classifier_" + os.path.splitext(os.path.basename(os.path.normpath(args.data)))[0])
+            "runs", "classifier_" + recipes.dataset_slug(args.data))
         path = recipes.train_classifier_preset(args.data, out, image_size=args.image_size, channels=args.channels,
                                                epochs=args.epochs, overwrite=args.overwrite,
                                                verbose=0 if args.quiet else 1, data_dir=args.data_dir,

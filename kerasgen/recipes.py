@@ -33,6 +33,31 @@ from kerasgen import checks
 from kerasgen import protocols
 from kerasgen.data.image_format import ImageFormat
 
+
+def _nll(tolerance, nll_samples=None):
+    """Check (100 test images) and headline (500) of the test NLL; a bound's K grows 10x for the headline."""
+    def stage(n, k):
+        return {"metric": "nll_nats", "test_images": n,
+                "evaluate": {"metrics": ["nll"], **({"nll_samples": k} if k else {})}}
+    return {"check": dict(stage(100, nll_samples), tolerance=tolerance),
+            "headline": stage(500, nll_samples and 10 * nll_samples)}
+
+
+def _reconstruction():
+    """Check (100 test images) and headline (500) of the reconstruction error."""
+    def stage(n):
+        return {"metric": "reconstruction_mse", "test_images": n, "evaluate": {"metrics": ["reconstruction"]}}
+    return {"check": dict(stage(100), tolerance=1e-3), "headline": stage(500)}
+
+
+def _sample_quality(metric, tolerance):
+    """Check (200 test images and samples) and headline (1000) of a sample-quality metric."""
+    def stage(n):
+        return {"metric": metric, "test_images": n,
+                "evaluate": {"metrics": ["sample_quality"], "num_samples": n}}
+    return {"check": dict(stage(200), tolerance=tolerance), "headline": stage(1000)}
+
+
 RECIPES = {
     "vae": {
         "preset": "vae_fashion_mnist",
@@ -40,10 +65,7 @@ RECIPES = {
         "model": {"class_name": "VAE", "config": {"image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 8, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["nll"], "nll_samples": 10}},
-        "headline": {"metric": "nll_nats", "test_images": 500,
-                     "evaluate": {"metrics": ["nll"], "nll_samples": 100}},
+        **_nll(1e-3, nll_samples=10),
     },
     "conditional_vae": {
         "preset": "conditional_vae_fashion_mnist",
@@ -52,10 +74,7 @@ RECIPES = {
                   "config": {"num_classes": 10, "image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
         "data": {"labels": True},
         "train": {"epochs": 8, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["nll"], "nll_samples": 10}},
-        "headline": {"metric": "nll_nats", "test_images": 500,
-                     "evaluate": {"metrics": ["nll"], "nll_samples": 100}},
+        **_nll(1e-3, nll_samples=10),
     },
     "dcgan": {
         "preset": "dcgan_fashion_mnist",
@@ -63,10 +82,7 @@ RECIPES = {
         "model": {"class_name": "DCGAN", "config": {"latent_dim": 64, "base_filters": 32, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 5, "batch_size": 64, "seed": 0},
-        "check": {"metric": "classifier_fid", "test_images": 200, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["sample_quality"], "num_samples": 200}},
-        "headline": {"metric": "classifier_fid", "test_images": 1000,
-                     "evaluate": {"metrics": ["sample_quality"], "num_samples": 1000}},
+        **_sample_quality("classifier_fid", 1e-3),
     },
     "conditional_gan": {
         "preset": "conditional_gan_fashion_mnist",
@@ -77,10 +93,7 @@ RECIPES = {
                              "seed": 0}},
         "data": {"labels": True},
         "train": {"epochs": 5, "batch_size": 64, "seed": 0},
-        "check": {"metric": "label_accuracy", "test_images": 200, "tolerance": 0.02,
-                  "evaluate": {"metrics": ["sample_quality"], "num_samples": 200}},
-        "headline": {"metric": "label_accuracy", "test_images": 1000,
-                     "evaluate": {"metrics": ["sample_quality"], "num_samples": 1000}},
+        **_sample_quality("label_accuracy", 0.02),
     },
     "gated_pixelcnn": {
         "preset": "gated_pixelcnn_fashion_mnist",
@@ -89,10 +102,7 @@ RECIPES = {
                   "config": {"filters": 32, "num_layers": 5, "kernel_size": 5, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
-                  "evaluate": {"metrics": ["nll"]}},
-        "headline": {"metric": "nll_nats", "test_images": 500,
-                     "evaluate": {"metrics": ["nll"]}},
+        **_nll(1e-4),
     },
     "pixelrnn": {
         "preset": "pixelrnn_row_lstm_fashion_mnist",
@@ -100,10 +110,7 @@ RECIPES = {
         "model": {"class_name": "PixelRNN", "config": {"kind": "row_lstm", "units": 32, "num_layers": 2, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
-                  "evaluate": {"metrics": ["nll"]}},
-        "headline": {"metric": "nll_nats", "test_images": 500,
-                     "evaluate": {"metrics": ["nll"]}},
+        **_nll(1e-4),
         "grid_images": 16,
     },
     "vqvae": {
@@ -114,10 +121,7 @@ RECIPES = {
         "data": {"labels": False},
         "train": {"epochs": 3, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
         "prior": {"epochs": 3, "batch_size": 64, "learning_rate": 1e-3, "filters": 32, "num_layers": 4},
-        "check": {"metric": "reconstruction_mse", "test_images": 100, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["reconstruction"]}},
-        "headline": {"metric": "reconstruction_mse", "test_images": 500,
-                     "evaluate": {"metrics": ["reconstruction"]}},
+        **_reconstruction(),
     },
     # Families the CLI trains that have no zoo preset yet ("preset": None): their
     # recipes are the starting point of the zoo's next presets.
@@ -127,10 +131,7 @@ RECIPES = {
         "model": {"class_name": "Autoencoder", "config": {"image_shape": [28, 28, 1], "latent_dim": 32, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 5, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "reconstruction_mse", "test_images": 100, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["reconstruction"]}},
-        "headline": {"metric": "reconstruction_mse", "test_images": 500,
-                     "evaluate": {"metrics": ["reconstruction"]}},
+        **_reconstruction(),
     },
     "denoising_autoencoder": {
         "preset": None,
@@ -139,10 +140,7 @@ RECIPES = {
                   "config": {"image_shape": [28, 28, 1], "latent_dim": 32, "noise_level": 0.3, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 5, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "reconstruction_mse", "test_images": 100, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["reconstruction"]}},
-        "headline": {"metric": "reconstruction_mse", "test_images": 500,
-                     "evaluate": {"metrics": ["reconstruction"]}},
+        **_reconstruction(),
     },
     "wgan_gp": {
         "preset": None,
@@ -152,10 +150,7 @@ RECIPES = {
                              "base_filters": 32, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 5, "batch_size": 64, "seed": 0},
-        "check": {"metric": "classifier_fid", "test_images": 200, "tolerance": 1e-3,
-                  "evaluate": {"metrics": ["sample_quality"], "num_samples": 200}},
-        "headline": {"metric": "classifier_fid", "test_images": 1000,
-                     "evaluate": {"metrics": ["sample_quality"], "num_samples": 1000}},
+        **_sample_quality("classifier_fid", 1e-3),
     },
     "pixelcnn": {
         "preset": None,
@@ -163,10 +158,7 @@ RECIPES = {
         "model": {"class_name": "PixelCNN", "config": {"filters": 48, "num_blocks": 5, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
-                  "evaluate": {"metrics": ["nll"]}},
-        "headline": {"metric": "nll_nats", "test_images": 500,
-                     "evaluate": {"metrics": ["nll"]}},
+        **_nll(1e-4),
     },
     "pixelrnn_diagonal": {
         "preset": None,
@@ -175,10 +167,7 @@ RECIPES = {
                   "config": {"kind": "diagonal_bilstm", "units": 32, "num_layers": 2, "seed": 0}},
         "data": {"labels": False},
         "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
-        "check": {"metric": "nll_nats", "test_images": 100, "tolerance": 1e-4,
-                  "evaluate": {"metrics": ["nll"]}},
-        "headline": {"metric": "nll_nats", "test_images": 500,
-                     "evaluate": {"metrics": ["nll"]}},
+        **_nll(1e-4),
         "grid_images": 16,
     },
 }
@@ -226,6 +215,11 @@ _RGB_LIKELIHOOD = {"VAE": "gaussian", "ConditionalVAE": "gaussian", "VQVAE": "ga
                    "PixelCNN": "logistic_mixture", "GatedPixelCNN": "logistic_mixture",
                    "PixelRNN": "logistic_mixture"}
 _RGB_WIDTH = {"PixelCNN": ("filters", 6), "GatedPixelCNN": ("filters", 3), "PixelRNN": ("units", 3)}
+
+
+def dataset_slug(data):
+    """A short name for a dataset in preset and folder names: a path's last part without its extension."""
+    return os.path.splitext(os.path.basename(os.path.normpath(os.fspath(data))))[0]
 
 
 def is_fashion_mnist(recipe):
@@ -302,8 +296,7 @@ def for_data(recipe, data, *, image_size=None, channels=None, data_dir=None):
             if key in config:
                 config[key] = default_width(None, config[key], step)
     if not is_fashion_mnist(recipe):
-        slug = os.path.splitext(os.path.basename(os.path.normpath(recipe["dataset"])))[0]
-        recipe["preset"] = f"{recipe.get('family', 'model')}_{slug}"
+        recipe["preset"] = f"{recipe.get('family', 'model')}_{dataset_slug(recipe['dataset'])}"
         recipe["description"] = f"{recipe.get('description', '').split(' on ')[0]} on {recipe['dataset']}."
     return recipe
 
@@ -660,14 +653,14 @@ def train_classifier_preset(data, preset_dir, *, image_size=None, channels=None,
                            seed=recipe["seed"], verbose=verbose)
     seconds = time.time() - start
     del recipe["model"]
-    slug = os.path.splitext(os.path.basename(os.path.normpath(recipe["dataset"])))[0]
     metadata = {
         "name": os.path.basename(os.path.normpath(preset_dir)),
         "family": "classifier",
         "description": f"Evaluation classifier for {recipe['dataset']}: its feature layer is the feature space of "
                        "kerasgen's FID/KID/precision/recall for models of these images (not Inception: not "
                        "comparable with published FID/KID/IS).",
-        "dataset": {"name": recipe["dataset"], "slug": slug, "image_shape": list(clf.image_shape),
+        "dataset": {"name": recipe["dataset"], "slug": dataset_slug(recipe["dataset"]),
+                    "image_shape": list(clf.image_shape),
                     "train_images": int(len(x)), "split": split_info(recipe["dataset"], data_dir),
                     "preprocessing": fmt.describe()},
         "recipe": recipe,

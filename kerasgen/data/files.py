@@ -64,6 +64,15 @@ def _square(image, image_size):
     return image if side == image_size else image.resize((image_size, image_size), Image.BILINEAR)
 
 
+def _as_array(pil, image_size, channels):
+    """A PIL image as uint8 (H, W, channels): grey ("L") or RGB, then `_square` when `image_size` is given."""
+    pil = pil.convert("RGB" if channels == 3 else "L")
+    if image_size is not None:
+        pil = _square(pil, image_size)
+    array = np.asarray(pil, "uint8")
+    return array[..., None] if array.ndim == 2 else array
+
+
 def conform_image(image, image_size, channels, where):
     """One uint8 image (H, W[, C]) as (N, N, channels) by the rule of `load_images` (None keeps each as it is)."""
     from PIL import Image
@@ -77,11 +86,7 @@ def conform_image(image, image_size, channels, where):
     if image_size is None and channels in (None, image.shape[-1]):
         return image
     pil = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
-    pil = pil.convert("RGB" if (channels or image.shape[-1]) == 3 else "L")
-    if image_size is not None:
-        pil = _square(pil, image_size)
-    array = np.asarray(pil, "uint8")
-    return array[..., None] if array.ndim == 2 else array
+    return _as_array(pil, image_size, channels or image.shape[-1])
 
 
 def conform_images(images, image_size, channels, where):
@@ -114,11 +119,7 @@ def _read_folder(folder, image_size, channels):
     images = []
     for path in files:
         with Image.open(path) as image:
-            image = image.convert("RGB" if channels == 3 else "L")
-            if image_size is not None:
-                image = _square(image, image_size)
-            array = np.asarray(image, "uint8")
-        images.append(array[..., None] if array.ndim == 2 else array)
+            images.append(_as_array(image, image_size, channels))
     return np.stack(images), labels, classes
 
 
@@ -171,6 +172,15 @@ def held_out_split(n, test_fraction=HELD_OUT_FRACTION, seed=HELD_OUT_SEED):
     order = np.random.default_rng(seed).permutation(n)
     n_test = max(1, int(round(n * test_fraction))) if n > 1 else 0
     return np.sort(order[: n - n_test]), np.sort(order[n - n_test:])
+
+
+def take_split(images, labels, split, test_fraction=HELD_OUT_FRACTION, seed=HELD_OUT_SEED):
+    """The "train" or "test" part (`held_out_split`) of images and labels (or None); "all" keeps them all."""
+    if split == "all":
+        return images, labels
+    train, test = held_out_split(len(images), test_fraction, seed)
+    keep = train if split == "train" else test
+    return images[keep], None if labels is None else labels[keep]
 
 
 def load_images(path, split="all", *, image_size=None, channels=None, test_fraction=HELD_OUT_FRACTION,
@@ -241,9 +251,4 @@ def load_images(path, split="all", *, image_size=None, channels=None, test_fract
         raise FileNotFoundError(f"{path!r} does not exist.")
     if len(images) == 0:
         raise ValueError(f"{path!r} holds no images.")
-    if split != "all":
-        train, test = held_out_split(len(images), test_fraction, seed)
-        keep = train if split == "train" else test
-        images = images[keep]
-        labels = None if labels is None else labels[keep]
-    return images, labels
+    return take_split(images, labels, split, test_fraction, seed)

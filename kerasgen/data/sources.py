@@ -265,16 +265,13 @@ def _tfds_arrays(builder, split, image_size, channels):
 
 def _load_tfds(name, split, data_dir=None, image_size=None, channels=None):
     """Loads `split` of TFDS dataset `name`; a source with no test split gets the seeded held-out one."""
-    from kerasgen.data.files import held_out_split
+    from kerasgen.data.files import take_split
 
     builder = _tfds_builder(name, data_dir)
     splits = set(builder.info.splits)
     if "test" in splits or split == "train" and "train" not in splits:
         return _tfds_arrays(builder, split, image_size, channels)
-    images, labels = _tfds_arrays(builder, "train", image_size, channels)
-    train, test = held_out_split(len(images), HELD_OUT_FRACTION, HELD_OUT_SEED)
-    keep = train if split == "train" else test
-    return images[keep], None if labels is None else labels[keep]
+    return take_split(*_tfds_arrays(builder, "train", image_size, channels), split)
 
 
 

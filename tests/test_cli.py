@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import BACKEND
 from kerasgen import cli, list_presets
 from kerasgen.cli import _parser, main
 from kerasgen.recipes import families
@@ -184,6 +185,8 @@ def test_only_the_command_quiets_tensorflow(monkeypatch):
         assert kerasgen._started_as_command() is expected, argv
 
 
+# The script never imports Keras: what it shows does not depend on the backend, so it runs under one.
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="backend-independent (no Keras import): run under TensorFlow")
 def test_quiet_startup_loads_tensorflow_without_its_start_up_lines():
     # kerasgen/cli.py loaded on its own, as the first thing a process does: no
     # kerasgen package import has loaded TensorFlow yet.

@@ -61,10 +61,10 @@ SMALL = {
     "Autoencoder": lambda s: models.Autoencoder(image_shape=s, latent_dim=4, filters=(8, 8)),
     "DenoisingAutoencoder": lambda s: models.DenoisingAutoencoder(image_shape=s, latent_dim=4, filters=(8, 8)),
     "VAE": lambda s: models.VAE(image_shape=s, latent_dim=4, likelihood="gaussian", filters=(8, 8)),
-    "ConditionalVAE": lambda s: models.ConditionalVAE(num_classes=2, image_shape=s, latent_dim=4, filters=(8, 8)),
+    "ConditionalVAE": lambda s, k=2: models.ConditionalVAE(num_classes=k, image_shape=s, latent_dim=4, filters=(8, 8)),
     "GAN": lambda s: models.GAN(image_shape=s, latent_dim=4, hidden_dims=(16,)),
     "DCGAN": lambda s: models.DCGAN(image_shape=s, latent_dim=4, base_filters=8),
-    "ConditionalGAN": lambda s: models.ConditionalGAN(num_classes=2, image_shape=s, latent_dim=4,
+    "ConditionalGAN": lambda s, k=2: models.ConditionalGAN(num_classes=k, image_shape=s, latent_dim=4,
                                                       architecture="dcgan", base_filters=8),
     "WGANGP": lambda s: models.WGANGP(image_shape=s, latent_dim=4, architecture="dcgan", base_filters=8,
                                       discriminator_steps=1),
@@ -75,7 +75,7 @@ SMALL = {
     "PixelRNN": lambda s: models.PixelRNN(image_shape=s, likelihood="logistic_mixture", num_mixtures=2,
                                           kind="row_lstm", units=6, num_layers=1),
     "VQVAE": lambda s: models.VQVAE(image_shape=s, num_codes=8, code_dim=4, filters=(8, 8), likelihood="gaussian"),
-    "Classifier": lambda s: models.Classifier(image_shape=s, num_classes=2, filters=(8, 8), feature_dim=8),
+    "Classifier": lambda s, k=2: models.Classifier(image_shape=s, num_classes=k, filters=(8, 8), feature_dim=8),
 }
 
 
@@ -112,6 +112,76 @@ def test_every_model_class_trains_on_a_folder_of_rgb_images_and_samples(name, so
         low, high = model.image_format.value_range
         if not protocols.samples_may_leave_range(model):  # a Gaussian decoder's means may
             assert low <= sample.min() and sample.max() <= high
+
+
+
+def _takes_labels(model):
+    return protocols.is_conditional(model) or isinstance(model, models.Classifier)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_every_model_class_trains_on_grey_images_of_mixed_sizes_and_on_an_npz(name, sources):
+    """Every class at 28x28x1, one step on the grey folder (resized to 28) and one on the .npz (its labels)."""
+    keras.utils.set_random_seed(0)
+    probe = SMALL[name]((28, 28, 1))
+    model = SMALL[name]((28, 28, 1), 3) if _takes_labels(probe) else probe  # the .npz has 3 classes
+    compile_from_recipe(model)
+    if _takes_labels(model):
+        # The grey folder has no class subfolders: no labels to give, and the error says so.
+        with pytest.raises(ValueError, match="labels=True but the source has no labels"):
+            pipeline(sources["grey"], image_format=model, labels=True, image_size=28, batch_size=8, seed=0)
+    else:
+        grey = pipeline(sources["grey"], image_format=model, image_size=28, batch_size=8, seed=0)
+        history = model.fit(grey, epochs=1, steps_per_epoch=1, verbose=0)
+        assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+    npz = pipeline(sources["npz"], image_format=model, labels=_takes_labels(model), batch_size=8, seed=0)
+    history = model.fit(npz, epochs=1, steps_per_epoch=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+
+
+# An autoregressive model samples a 64x64x3 image one subpixel at a time (12,288 steps): slow checks.
+_SAMPLES_AT_64_SLOWLY = ("PixelCNN", "GatedPixelCNN", "PixelRNN")
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_every_model_class_trains_on_64x64_rgb_images_and_samples(name, sources):
+    """Every class at 64x64x3 (the 32x32 folder resized), one step, then one sample where it is quick."""
+    keras.utils.set_random_seed(0)
+    model = SMALL[name]((64, 64, 3))
+    compile_from_recipe(model)
+    data = pipeline(sources["rgb"], image_format=model, labels=_takes_labels(model), image_size=64,
+                    batch_size=8, seed=0)
+    history = model.fit(data, epochs=1, steps_per_epoch=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+    # A VQ-VAE samples once its prior is trained (_check_one_sample trains one).
+    if name not in _SAMPLES_AT_64_SLOWLY and (protocols.can_sample(model) or isinstance(model, models.VQVAE)):
+        _check_one_sample(model, (64, 64, 3), sources)
+
+
+def _check_one_sample(model, shape, sources):
+    if isinstance(model, models.VQVAE):
+        x, _ = kerasgen.data.load(sources["rgb"], split="train", image_size=shape[0])
+        model.fit_prior(model.encode(model.image_format.convert(x[:8], seed=0)), epochs=1, batch_size=8,
+                        filters=6, num_layers=1, verbose=0)
+    kwargs = {"labels": [1]} if protocols.is_conditional(model) else {}
+    sample = np.asarray(model.sample(1, seed=0, **kwargs))
+    assert sample.shape == (1, *shape) and np.all(np.isfinite(sample))
+    if isinstance(model, models.AutoregressiveModel):
+        assert set(np.unique(sample)) <= set(range(256))
+    low, high = model.image_format.value_range
+    if not protocols.samples_may_leave_range(model):  # a Gaussian decoder's means may
+        assert low <= sample.min() and sample.max() <= high
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("name", _SAMPLES_AT_64_SLOWLY)
+def test_every_autoregressive_class_samples_a_64x64_rgb_image(name, sources):
+    keras.utils.set_random_seed(0)
+    model = SMALL[name]((64, 64, 3))
+    compile_from_recipe(model)
+    data = pipeline(sources["rgb"], image_format=model, image_size=64, batch_size=8, seed=0)
+    model.fit(data, epochs=1, steps_per_epoch=1, verbose=0)
+    _check_one_sample(model, (64, 64, 3), sources)
 
 
 def _cli(*argv):
@@ -196,6 +266,35 @@ def test_kerasgen_train_trains_every_family_on_your_images(family, sources, tmp_
     if grids and family not in ("autoencoder", "denoising_autoencoder"):
         # A VQ-VAE samples once its prior is trained, after the epochs: its grid is the final one.
         assert (out / "samples" / ("final.png" if family == "vqvae" else "epoch_001.png")).is_file()
+
+
+
+# Every family on every source by the CLI, under the backend in use: 36 runs a backend, a slow check
+# (scripts/verify.sh); the default run has each family's run above, under one backend in turn.
+_SOURCE_FLAGS = {"rgb": [], "rgb64": ["--image-size", 64], "grey": ["--image-size", 28], "npz": []}
+
+
+@pytest.mark.verify
+@pytest.mark.parametrize("source", sorted(_SOURCE_FLAGS))
+@pytest.mark.parametrize("family", sorted(CLI_RUNS))
+def test_kerasgen_train_trains_every_family_on_every_source(family, source, sources, tmp_path, capsys):
+    out = tmp_path / "run"
+    path = sources[source.replace("64", "")]
+    argv = ["train", family, "--data", path, *_SOURCE_FLAGS[source], "--epochs", 1, "--steps-per-epoch", 1,
+            "--batch-size", 8, "--test-images", 4, "--grid-images", 0, "--out", out, "--quiet"]
+    if source == "grey" and "num_classes" in recipes.RECIPES[family]["model"]["config"]:
+        assert _cli(*argv) == 2
+        assert "is class-conditional and needs labels" in capsys.readouterr().err
+        assert not out.exists()
+        return
+    assert _cli(*argv) == 0
+    meta = load_metadata(out / "preset")
+    size = {"rgb": 32, "rgb64": 64}.get(source, 28)
+    channels = 3 if source.startswith("rgb") else 1
+    assert meta["dataset"]["image_shape"] == [size, size, channels]
+    assert meta["recipe"]["model"]["config"]["image_shape"] == [size, size, channels]
+    head = meta["headline"]
+    assert head["value"] is None and "skipped" in head or np.isfinite(head["value"]), head
 
 
 def test_a_classifier_for_your_images_gives_a_model_of_them_its_sample_quality(sources, rgb_classifier, tmp_path):

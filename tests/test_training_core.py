@@ -242,3 +242,22 @@ def test_optimizer_set_refuses_a_rate_when_a_member_follows_a_schedule():
     with pytest.raises(TypeError, match=r"member\(s\) \['g'\] follow a LearningRateSchedule"):
         opts.learning_rate = 1e-4
     assert opts.learning_rates["d"] == pytest.approx(1e-3)  # nothing was changed
+
+
+# Keras' debugging switch, run_eagerly=True: under JAX the batch then reaches the step as NumPy, and a
+# conditional network's [images, one_hot] input once mixed NumPy with tensors, which Keras refuses.
+def test_conditional_models_train_with_run_eagerly():
+    from kerasgen.models import ConditionalGAN, ConditionalVAE
+
+    rng = np.random.default_rng(0)
+    x = (rng.random((8, 8, 8, 1)) > 0.5).astype("float32")
+    y = np.arange(8) % 2
+    for model in (ConditionalVAE(num_classes=2, image_shape=(8, 8, 1), latent_dim=2, architecture="dense",
+                                 hidden_dims=(8,)),
+                  ConditionalGAN(num_classes=2, image_shape=(8, 8, 1), latent_dim=2, architecture="mlp",
+                                 hidden_dims=(8,))):
+        model.compile(run_eagerly=True) if isinstance(model, ConditionalGAN) else \
+            model.compile(keras.optimizers.Adam(1e-3), run_eagerly=True)
+        data = x * 2 - 1 if isinstance(model, ConditionalGAN) else x
+        history = model.fit(data, y, batch_size=8, epochs=1, verbose=0)
+        assert all(np.isfinite(v[-1]) for v in history.history.values()), (type(model).__name__, history.history)

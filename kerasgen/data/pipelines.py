@@ -170,7 +170,7 @@ def _from_py_dataset(py_ds, take):
 
 def pipeline(source, *, split="train", batch_size=128, shuffle=True, image_format=None, scale=_UNSET,
              binarize=_UNSET, dequantize=_UNSET, labels=False, seed=None, data_dir=None,
-             drop_remainder=False, take=None, first_epoch=None):
+             drop_remainder=False, take=None, first_epoch=None, image_size=None, channels=None):
     """Builds a tf.data pipeline of shuffled, scaled (and optionally noised) batches.
 
     Steps: `take` the first examples; shuffle (buffer = dataset size, at most
@@ -214,6 +214,11 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, image_forma
             exactly the batches an uninterrupted run saw from epoch e on.
             Needs a `seed` and a source of known size; pass
             `steps_per_epoch=steps_per_epoch(ds)` to `fit`.
+        image_size: None, or an int N when `source` is a name, folder or
+            array file: images cropped to their central square and resized
+            to N x N, as `load` does (a folder of mixed sizes needs it).
+        channels: None, 1 or 3 when `source` is a name, folder or array
+            file: images converted to grey or RGB, as `load` does.
 
     Returns:
         A `tf.data.Dataset` of float32 image batches (B, H, W, C), or of
@@ -255,9 +260,17 @@ def pipeline(source, *, split="train", batch_size=128, shuffle=True, image_forma
                 f"data_dir applies only when source is a dataset name; got "
                 f"data_dir={data_dir!r} with a source of type {type(source).__name__}"
             )
+        for key, value in (("image_size", image_size), ("channels", channels)):
+            if value is not None:
+                raise ValueError(
+                    f"{key} applies only when source is a dataset name, folder or array file; got "
+                    f"{key}={value!r} with a source of type {type(source).__name__}: resize or convert the "
+                    "images before passing them"
+                )
 
     if isinstance(source, str):
-        images, label_array = load(source, split=split, data_dir=data_dir)
+        images, label_array = load(source, split=split, data_dir=data_dir, image_size=image_size,
+                                   channels=channels)
         ds, has_labels, size = _from_numpy(
             images, label_array, take, fmt
         )

@@ -83,7 +83,8 @@ class LatentImageModel(GenerativeModel, Encoder, Reconstructor, Conditional):
 
     @staticmethod
     def _network_inputs(x, one_hot):
-        return x if one_hot is None else [x, one_hot]
+        # Tensors both: under JAX without jit the batch arrives as NumPy, which Keras will not mix with tensors.
+        return x if one_hot is None else [ops.convert_to_tensor(x), ops.convert_to_tensor(one_hot)]
 
     def call(self, inputs, training=False):
         if self.num_classes is not None:

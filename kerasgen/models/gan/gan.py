@@ -180,11 +180,12 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return ops.one_hot(ops.reshape(ops.cast(labels, "int32"), (-1,)), self.num_classes)
 
     def _generate(self, z, labels, training):
-        inputs = z if self.num_classes is None else [z, self._class_weights(labels)]
+        # Tensors both: under JAX without jit the batch arrives as NumPy, which Keras will not mix with tensors.
+        inputs = z if self.num_classes is None else [ops.convert_to_tensor(z), self._class_weights(labels)]
         return self.generator(inputs, training=training)
 
     def _discriminate(self, x, labels, training):
-        inputs = x if self.num_classes is None else [x, self._class_weights(labels)]
+        inputs = x if self.num_classes is None else [ops.convert_to_tensor(x), self._class_weights(labels)]
         return ops.reshape(ops.cast(self.discriminator(inputs, training=training), "float32"), (-1,))
 
     def input_value_range(self):

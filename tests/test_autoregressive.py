@@ -238,6 +238,8 @@ def test_level_probabilities_sum_to_one(likelihood):
     ("gated", 3, "logistic_mixture"),
     ("gated_unconditional", 1, "categorical"),
     ("pixelcnn_one_hot", 3, "categorical"),
+    ("row_lstm", 1, "categorical"),
+    ("row_lstm", 3, "logistic_mixture"),
 ])
 def test_cached_and_naive_sampling_agree(name, channels, likelihood):
     model = small_model(name, channels, likelihood, num_levels=6)
@@ -393,7 +395,7 @@ def test_bad_inputs_get_clear_errors():
     with pytest.raises(ValueError, match=r"class ids in \[0, 3\)"):
         conditional.log_prob(np.zeros((2, 4, 4, 1)), labels=[0, 3])
 
-    rnn = PixelRNN(image_shape=(4, 4, 1), units=4, num_layers=1)
+    rnn = PixelRNN(image_shape=(4, 4, 1), kind="diagonal_bilstm", units=4, num_layers=1)
     with pytest.raises(ValueError, match="no cached sampling.*method='naive'"):
         rnn.sample(2, method="cached")
     with pytest.raises(ValueError, match="kind must be one of"):

@@ -172,6 +172,26 @@ class MaskedConv2D(keras.layers.Layer):
             y = y + ops.cast(self.bias, y.dtype)
         return y
 
+    def call_row(self, padded, i):
+        """The outputs along one row, for cached sampling.
+
+        Args:
+            padded: (N, H + kh - 1, W + kw - 1, in) input, zero-padded by
+                (kh // 2, kw // 2) on each side, as for `call_at`.
+            i: int scalar (a tensor allowed): the output row.
+
+        Returns:
+            (N, 1, W, filters) tensor, equal to ``self(x)[:, i:i + 1]``.
+        """
+        kh, _ = self.kernel_size
+        rows = kh // 2 + 1  # rows below the centre are masked out
+        n, width, c = ops.shape(padded)[0], ops.shape(padded)[2], ops.shape(padded)[-1]
+        window = ops.slice(padded, (0, i, 0, 0), (n, rows, width, c))
+        y = ops.conv(window, ops.cast(self.masked_kernel()[:rows], padded.dtype), padding="valid")
+        if self.bias is not None:
+            y = y + ops.cast(self.bias, y.dtype)
+        return y
+
     def call_pixel(self, inputs):
         """A 1x1 layer's output at one pixel: (N, in) -> (N, filters)."""
         if self.kernel_size != (1, 1):

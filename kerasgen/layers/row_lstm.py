@@ -72,6 +72,26 @@ class RowLSTM(keras.layers.Layer):
             name="state_kernel", shape=(3, self.units, 4 * self.units), initializer="orthogonal"
         )
 
+    def _step(self, gate_row, h, c, k):
+        """One row: gates (N, W, 4 units) and the row above's (h, c), each (N, W, units), to this row's (h, c)."""
+        hp = ops.pad(h, ((0, 0), (1, 1), (0, 0)))
+        z = gate_row + ops.matmul(hp[:, :-2], k[0]) + ops.matmul(hp[:, 1:-1], k[1]) + ops.matmul(hp[:, 2:], k[2])
+        return lstm_update(z, c, self.units)
+
+    def call_row(self, x_row, h, c):
+        """One row of the layer, for cached sampling.
+
+        Args:
+            x_row: (N, 1, W, features) the layer's input along the row.
+            h, c: (N, W, units) the hidden and cell states of the row above
+                (zeros above the first row).
+
+        Returns:
+            (h, c) of this row, each (N, W, units); h equals ``self(x)[:, i]``.
+        """
+        gates = self.input_to_state(x_row)[:, 0]  # the 1 x 3 kernel sees this row only
+        return self._step(gates, h, c, ops.cast(self.state_kernel, gates.dtype))
+
     def call(self, x):
         gates = self.input_to_state(x)  # (N, H, W, 4 units)
         k = ops.cast(self.state_kernel, gates.dtype)
@@ -79,9 +99,7 @@ class RowLSTM(keras.layers.Layer):
 
         def step(carry, gate_row):  # one row: (N, W, 4 units)
             h, c = carry[..., :units], carry[..., units:]
-            hp = ops.pad(h, ((0, 0), (1, 1), (0, 0)))
-            z = gate_row + ops.matmul(hp[:, :-2], k[0]) + ops.matmul(hp[:, 1:-1], k[1]) + ops.matmul(hp[:, 2:], k[2])
-            carry = ops.concatenate(lstm_update(z, c, units), axis=-1)
+            carry = ops.concatenate(self._step(gate_row, h, c, k), axis=-1)
             return carry, carry
 
         # The carry [h, c] is also the per-step output (`kerasgen.backend.scan`

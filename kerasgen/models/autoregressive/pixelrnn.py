@@ -26,8 +26,12 @@ class PixelRNN(AutoregressiveModel):
     The recurrences run as Python loops over rows or diagonals, unrolled
     into the compiled graph (H steps per Row LSTM layer, 2 (H + W - 1) per
     Diagonal BiLSTM layer): compile time grows with the image size.
-    Sampling is "naive" only (the network is rerun per subpixel, inside
-    one compiled loop). `predict(x)` returns p(x_i | x_<i) for every
+    A Row LSTM samples "cached" by default: a row's states depend only on
+    the row above's states and this row's earlier pixels, so each subpixel
+    reruns one row of the network, not all H rows. A Diagonal BiLSTM
+    samples "naive" only (the network is rerun per subpixel, inside one
+    compiled loop): its right-to-left direction reads the whole row above,
+    through every later diagonal. `predict(x)` returns p(x_i | x_<i) for every
     subpixel (Bernoulli p shaped like x, or (N, H, W, C, K) level
     probabilities); see `AutoregressiveModel`.
 
@@ -93,6 +97,43 @@ class PixelRNN(AutoregressiveModel):
         self.head.build((None, h, w, self.units))
         self.output_conv.build((None, h, w, self.units))
         self.built = True
+
+    @property
+    def supports_cached_sampling(self):
+        return self.kind == "row_lstm"
+
+    # -- cached sampling (Row LSTM): one row of the network per subpixel --------------------------------
+
+    def _cache_input_padding(self):
+        p = self.first_kernel_size // 2
+        return (p, p, p, p)
+
+    def _cache_init(self, x_padded, one_hot):
+        n, width = ops.shape(x_padded)[0], self.image_shape[1]
+        zeros = ops.zeros((n, width, self.units), dtype="float32")
+        return (x_padded,) + (zeros,) * (2 * self.num_layers)  # (h, c) of the row above, each layer
+
+    def _row_params(self, x_padded, i, states):
+        """Row i's raw outputs (N, W, C * P) and its (h, c) per layer, from the row above's states."""
+        h = self.input_conv.call_row(x_padded, i)  # (N, 1, W, units)
+        new = []
+        for layer, (rec, res) in enumerate(zip(self.recurrent, self.residual)):
+            h_row, c_row = rec.call_row(h, states[2 * layer], states[2 * layer + 1])
+            new += [h_row, c_row]
+            h = h + res(h_row[:, None])
+        return self.output_conv(ops.relu(self.head(ops.relu(h))))[:, 0], new
+
+    def _cache_row(self, state, i, one_hot):
+        # Row i - 1 is complete: its final states become the row above's for row i (zeros for row 0).
+        _, new = self._row_params(state[0], ops.maximum(i - 1, 0), state[1:])
+        first = ops.convert_to_tensor(i) == 0
+        return (state[0],) + tuple(ops.where(first, old, s) for old, s in zip(state[1:], new))
+
+    def _cache_pixel(self, state, i, j, one_hot):
+        out, _ = self._row_params(state[0], i, state[1:])
+        pixel = ops.take(out, j, axis=1)  # (N, C * P), parameter p of channel c at p * C + c
+        c = self.image_shape[-1]
+        return state, ops.transpose(ops.reshape(pixel, (-1, self.num_params, c)), (0, 2, 1))
 
     def network_params(self, x, one_hot=None, training=False):
         h = self.input_conv(x)

@@ -1,0 +1,499 @@
+"""Training speed of kerasgen beside Keras' own `fit` and the peers a user would write instead, side by side.
+
+One run measures every backend: a driver starts one worker process per
+backend (KERAS_BACKEND is fixed when Keras starts) and, round after round,
+asks each worker in turn to train each of its contestants for one epoch, so
+the contestants' epochs interleave (A B C A B C ...) and a slow spell of this
+shared machine falls on all of them. Every contestant trains the same network
+on the same batches: the first --images Fashion-MNIST training images,
+binarized at 0.5 (scaled to [-1, 1] for the GAN), in order (no shuffling), --batch-size a step, whole batches
+only. A contestant's first epoch is a warm-up (tracing, compilation) and is
+not timed; the report gives the median of the timed epochs' images/s.
+
+Contestants, by model:
+
+- ``vae``: kerasgen's `VAE` (conv, latent 2, hidden width 16: the keras-io
+  VAE's sizes) under each backend; beside it, under TensorFlow, the keras-io
+  VAE's `GradientTape` step (benchmarks/peers/keras_io_vae.py) on the very same
+  Keras encoder and decoder, and, in the PyTorch worker, a hand-written
+  PyTorch model and loop on the same architecture (benchmarks/peers/torch_vae.py).
+- ``dcgan``: kerasgen's `DCGAN` (defaults: latent 64, base width 64,
+  non-saturating loss, Adam(2e-4, beta_1 0.5) for each network) on the images
+  scaled to [-1, 1]; beside it, under TensorFlow, the keras-io DCGAN's step
+  (benchmarks/peers/keras_io_dcgan.py) on the same Keras networks, and in the
+  PyTorch worker the PyTorch DCGAN tutorial's loop on the same architecture
+  (benchmarks/peers/torch_dcgan.py), which reuses one generated batch for both
+  updates where kerasgen and keras-io generate twice.
+- ``pixelcnn_sampling``, ``gated_pixelcnn_sampling``, ``pixelrnn_sampling``:
+  --sample-images images drawn in one batch by the default PixelCNN, Gated
+  PixelCNN and PixelRNN (Row LSTM) for 28x28x1 Bernoulli images, with
+  ``method="cached"`` (only what a new subpixel changes is recomputed) and
+  ``method="naive"`` (the whole network per subpixel), the same seed each
+  time; an "epoch" here is one such call, the first a warm-up.
+- ``autoencoder``: kerasgen's `Autoencoder` (defaults) under each backend,
+  and the same encoder and decoder as a plain functional `keras.Model`
+  trained by Keras' built-in `fit` (binary cross-entropy on logits): the
+  overhead of kerasgen's own step.
+
+The results go to --out (JSON: every epoch's time, the machine's load before
+and after, versions, the command), and `--report` turns them into the speed
+section of BENCHMARKS.md (between its markers; nothing else is touched).
+
+    python benchmarks/speed.py                        # all backends, all models
+    python benchmarks/speed.py --backends tensorflow torch --rounds 3
+    python benchmarks/speed.py --report               # BENCHMARKS.md from the JSON
+
+Run it on an otherwise idle machine: another busy process slows every number.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "benchmarks", "results", "speed.json")
+BEGIN = "<!-- speed:begin (written by benchmarks/speed.py --report from benchmarks/results/speed.json; do not edit) -->"
+END = "<!-- speed:end -->"
+BACKENDS = ("tensorflow", "jax", "torch")
+MODELS = ("vae", "autoencoder", "dcgan", "pixelcnn_sampling", "gated_pixelcnn_sampling", "pixelrnn_sampling")
+SAMPLERS = {"pixelcnn_sampling": "PixelCNN", "gated_pixelcnn_sampling": "GatedPixelCNN",
+            "pixelrnn_sampling": "PixelRNN"}
+SHOWN = {"pixelrnn_sampling": "PixelRNN (Row LSTM)"}
+# Contestants by model: (name, backends it runs under, what it is).
+CONTESTANTS = {
+    "vae": [("kerasgen", BACKENDS, "kerasgen VAE, model.fit"),
+            ("keras_io", ("tensorflow",), "keras-io GradientTape train_step, model.fit"),
+            ("torch_loop", ("torch",), "hand-written PyTorch model and loop")],
+    "autoencoder": [("kerasgen", BACKENDS, "kerasgen Autoencoder, model.fit"),
+                    ("keras_fit", BACKENDS, "same networks, Keras' built-in fit")],
+    "dcgan": [("kerasgen", BACKENDS, "kerasgen DCGAN, model.fit"),
+              ("keras_io", ("tensorflow",), "keras-io DCGAN GradientTape train_step, model.fit"),
+              ("torch_loop", ("torch",), "PyTorch DCGAN tutorial's loop")],
+}
+for _model, _cls in SAMPLERS.items():
+    CONTESTANTS[_model] = [("cached", BACKENDS, f"{_cls}.sample(method='cached')"),
+                           ("naive", BACKENDS, f"{_cls}.sample(method='naive')")]
+MARK = "@@speed "
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS,
+                   help="backends to measure (default: all three)")
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS,
+                   help="models to measure (default: all)")
+    p.add_argument("--images", type=int, default=10000, help="training images an epoch (default: 10000)")
+    p.add_argument("--batch-size", type=int, default=128, help="images a step (default: 128)")
+    p.add_argument("--rounds", type=int, default=5, help="timed epochs of each contestant (default: 5)")
+    p.add_argument("--sample-images", type=int, default=8,
+                   help="images a sampling call draws, in one batch (default: 8)")
+    p.add_argument("--out", default=RESULTS, help=f"results JSON (default: {os.path.relpath(RESULTS, ROOT)})")
+    p.add_argument("--report", action="store_true", help="write BENCHMARKS.md's speed section from --out")
+    p.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"), help="the file --report writes")
+    p.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    for key in ("images", "batch_size", "rounds", "sample_images"):
+        if getattr(args, key) < 1:
+            p.error(f"--{key.replace('_', '-')} must be a positive integer; got {getattr(args, key)}")
+    if args.images < args.batch_size:
+        p.error(f"--images {args.images} is fewer than one batch (--batch-size {args.batch_size})")
+    return args
+
+
+# -- the worker: one backend, its contestants built once, one epoch per request -------------------------
+
+
+def _images(count):
+    sys.path.insert(0, ROOT)
+    from kerasgen.data import load
+
+    x, _ = load("fashion_mnist", split="train")
+    return x[:count]
+
+
+def _runner(model, contestant, x, batch_size, sample_images):
+    """A function that runs the contestant once (an epoch, or a sampling call) and returns the images done."""
+    import keras
+
+    from kerasgen import models
+
+    keras.utils.set_random_seed(0)
+    if model in SAMPLERS:
+        sampler = getattr(models, SAMPLERS[model])(seed=0)
+
+        def draw():
+            sampler.sample(sample_images, seed=0, method=contestant, batch_size=sample_images)
+            return sample_images
+
+        return draw
+    train = _trainer(model, contestant, x, batch_size)
+
+    def epoch():
+        train()
+        return len(x) // batch_size * batch_size
+
+    return epoch
+
+
+def _trainer(model, contestant, x, batch_size):
+    import keras
+
+    from kerasgen import models
+
+    fit = dict(batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    if model == "dcgan":
+        x = (x.astype("float32") / 127.5 - 1).astype("float32")
+        if contestant == "torch_loop":
+            from peers.torch_dcgan import make_trainer
+
+            return make_trainer(x, batch_size, latent_dim=64, base=64)
+        gan = models.DCGAN(seed=0)
+        if contestant == "kerasgen":
+            gan.compile()
+            return lambda: gan.fit(x, **fit)
+        from peers.keras_io_dcgan import KerasIODCGAN
+
+        peer = KerasIODCGAN(gan.discriminator, gan.generator, latent_dim=gan.latent_dim)
+        peer.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+        return lambda: peer.fit(x, **fit)
+    x = (x > 127).astype("float32")  # binarized at 0.5: {0, 1}, as the Bernoulli models take
+    if model == "vae":
+        if contestant == "torch_loop":
+            from peers.torch_vae import make_trainer
+
+            return make_trainer(x, batch_size, latent_dim=2, hidden=16)
+        vae = models.VAE(latent_dim=2, hidden_dims=(16,), filters=(32, 64), seed=0)
+        if contestant == "kerasgen":
+            vae.compile(keras.optimizers.Adam(1e-3))
+            return lambda: vae.fit(x, **fit)
+        from peers.keras_io_vae import KerasIOVAE
+
+        peer = KerasIOVAE(vae.encoder, vae.decoder, latent_dim=2)
+        peer.compile(keras.optimizers.Adam(1e-3))
+        return lambda: peer.fit(x, **fit)
+    ae = models.Autoencoder(seed=0)
+    if contestant == "kerasgen":
+        ae.compile(keras.optimizers.Adam(1e-3))
+        return lambda: ae.fit(x, **fit)
+    inputs = keras.Input((28, 28, 1))
+    plain = keras.Model(inputs, ae.decoder(ae.encoder(inputs)))
+    plain.compile(keras.optimizers.Adam(1e-3), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    return lambda: plain.fit(x, x, **fit)
+
+
+def worker(args):
+    os.environ["KERAS_BACKEND"] = args.worker
+    x = _images(args.images)
+    x = x[: (len(x) // args.batch_size) * args.batch_size]
+    runners = {}
+    reply({"ready": True, "versions": _versions(args.worker)})
+    for line in sys.stdin:
+        request = json.loads(line)
+        key = (request["model"], request["contestant"])
+        try:
+            if key not in runners:
+                start = time.perf_counter()
+                runners[key] = _runner(*key, x, args.batch_size, args.sample_images)
+                runners[key]()  # the warm-up epoch: tracing and compilation
+                reply({"warmup_seconds": time.perf_counter() - start})
+                continue
+            start = time.perf_counter()
+            images = runners[key]()
+            reply({"seconds": time.perf_counter() - start, "images": images})
+        except Exception as error:  # reported to the driver, which records it and goes on
+            reply({"error": f"{type(error).__name__}: {error}"[:2000]})
+
+
+def reply(message):
+    print(MARK + json.dumps(message), flush=True)
+
+
+def _versions(backend):
+    import keras
+
+    found = {"keras": keras.__version__}
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
+    found[module] = __import__(module).__version__
+    return found
+
+
+# -- the driver ------------------------------------------------------------------------------------------
+
+
+class Worker:
+    def __init__(self, backend, args):
+        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        command = [sys.executable, os.path.abspath(__file__), "--worker", backend, "--images", str(args.images),
+                   "--batch-size", str(args.batch_size), "--sample-images", str(args.sample_images)]
+        self.backend = backend
+        self.log = tempfile.TemporaryFile("w+")  # the worker's stderr: shown if it dies
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        stderr=self.log, env=env, cwd=ROOT)
+        self.versions = self.read()["versions"]
+
+    def read(self):
+        for line in self.process.stdout:
+            if line.startswith(MARK):
+                return json.loads(line[len(MARK):])
+        self.log.seek(0)
+        raise RuntimeError(f"the {self.backend} worker ended (exit status {self.process.wait()}):\n"
+                           + self.log.read()[-3000:])
+
+    def ask(self, model, contestant):
+        self.process.stdin.write(json.dumps({"model": model, "contestant": contestant}) + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def drive(args):
+    started = time.time()
+    result = {
+        "benchmark": "speed",
+        "command": "python benchmarks/speed.py " + " ".join(sys.argv[1:]),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_start": [round(v, 2) for v in os.getloadavg()]},
+        "images": args.images, "batch_size": args.batch_size, "rounds": args.rounds,
+        "sample_images": args.sample_images,
+        "data": "the first images of Fashion-MNIST's training split, binarized at 0.5, in order",
+        "contestants": {m: {c: what for c, _, what in CONTESTANTS[m]} for m in args.models},
+        "runs": [],
+    }
+    workers = {b: Worker(b, args) for b in args.backends}
+    result["versions"] = {b: w.versions for b, w in workers.items()}
+    pairs = [(b, m, c) for m in args.models for b in args.backends for c, backends, _ in CONTESTANTS[m]
+             if b in backends]
+    runs = {pair: {"backend": pair[0], "model": pair[1], "contestant": pair[2], "seconds": []} for pair in pairs}
+    try:
+        for round_ in range(args.rounds + 1):  # round 0: every contestant's warm-up epoch
+            for pair in pairs:
+                answer = workers[pair[0]].ask(pair[1], pair[2])
+                run = runs[pair]
+                if "error" in answer:
+                    run["error"] = answer["error"]
+                elif "warmup_seconds" in answer:
+                    run["warmup_seconds"] = round(answer["warmup_seconds"], 3)
+                else:
+                    run["images"] = answer["images"]
+                    run["seconds"].append(round(answer["seconds"], 4))
+                    run["images_per_second"] = [_sig(answer["images"] / s) for s in run["seconds"]]
+                    run["median_images_per_second"] = _sig(statistics.median(
+                        answer["images"] / s for s in run["seconds"]))
+                label = f"{pair[0]:10s} {pair[1]:12s} {pair[2]:10s}"
+                print(f"round {round_}: {label} {answer}", flush=True)
+            result["runs"] = list(runs.values())
+            result["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+            result["seconds"] = round(time.time() - started, 1)
+            _save(args.out, result)  # after each round: an interrupted run keeps what it measured
+    finally:
+        for w in workers.values():
+            w.close()
+    return result
+
+
+def _part(model):
+    return "sampling" if model in SAMPLERS else "training"
+
+
+def _save(path, result):
+    """Writes the run's training and sampling parts into the JSON, keeping a part this run did not measure."""
+    data = {"benchmark": "speed", "parts": {}}
+    if os.path.isfile(path):
+        with open(path) as f:
+            old = json.load(f)
+        if old.get("benchmark") == "speed":
+            data = old if "parts" in old else {"benchmark": "speed", "parts": {"training": old}}
+    for part in ("training", "sampling"):
+        models = [m for m in result["contestants"] if _part(m) == part]
+        if models:
+            data["parts"][part] = {**result, "contestants": {m: result["contestants"][m] for m in models},
+                                   "runs": [r for r in result["runs"] if r["model"] in models]}
+    _write_json(path, data)
+
+
+def _write_json(path, data):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+# -- the report ------------------------------------------------------------------------------------------
+
+PEER_NAMES = {"keras_io": "keras-io TF step", "torch_loop": "PyTorch loop", "keras_fit": "Keras fit"}
+
+
+def section(data):
+    lines = [BEGIN]
+    if "training" in data["parts"]:
+        lines += _training_section(data["parts"]["training"])
+    if "sampling" in data["parts"]:
+        lines += _sampling_section(data["parts"]["sampling"])
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def _sampling_section(result):
+    runs = {(r["backend"], r["model"], r["contestant"]): r for r in result["runs"]}
+    lines = ["## Sampling speed, cached and naive", ""]
+    lines.append(_header(result, f"{result['sample_images']} images a call in one batch, the median of "
+                                 f"{_timed(result)} timed calls after one warm-up call"))
+    lines.append("")
+    lines.append("| model | backend | cached images/s | naive images/s | cached / naive |")
+    lines.append("|---|---|---:|---:|---:|")
+    for model in result["contestants"]:
+        for i, backend in enumerate(b for b in BACKENDS if (b, model, "cached") in runs):
+            n = result["sample_images"]  # results written before runs kept their image count
+            cached = _speed(runs[(backend, model, "cached")], n)
+            naive = _speed(runs.get((backend, model, "naive")), n)
+            ratio = f"{cached / naive:.1f}x" if cached and naive else "-"
+            lines.append(f"| {SHOWN.get(model, SAMPLERS[model]) if i == 0 else ''} | {backend} | {_fmt_sig(cached)} | "
+                         f"{_fmt_sig(naive)} | {ratio} |")
+    lines.append("")
+    lines += _spread(result, runs, "cached")
+    lines += _errors(result)
+    return lines
+
+
+def _timed(result):
+    """The timed rounds every contestant completed ("3", or "2 to 3" for a run stopped early)."""
+    counts = [len(r["seconds"]) for r in result["runs"] if "error" not in r]
+    low, high = min(counts, default=0), max(counts, default=0)
+    note = "" if high == result["rounds"] else f" (of {result['rounds']} asked; the run was stopped)"
+    return (f"{low}" if low == high else f"{low} to {high}") + note
+
+
+def _header(result, what):
+    return (f"Written by `{result['command']}` on {result['date'][:10]}: {what}, the contestants interleaved. "
+            f"Machine: {result['machine']['cpus']} CPUs ({result['machine']['processor']}, no GPU), "
+                 f"load average {result['machine']['load_average_at_start'][0]} at the start and "
+                 f"{result['machine']['load_average_at_end'][0]} at the end; the whole run took "
+                 f"{result['seconds']:.0f} s. Versions: "
+            + "; ".join(f"{b}: " + ", ".join(f"{k} {v}" for k, v in vs.items())
+                        for b, vs in result["versions"].items()) + ".")
+
+
+def _training_section(result):
+    runs = {(r["backend"], r["model"], r["contestant"]): r for r in result["runs"]}
+    lines = ["## Training speed beside Keras' fit and the peers", ""]
+    lines.append(_header(result, f"{result['images']} images an epoch, batch {result['batch_size']}, the median "
+                                 f"of {_timed(result)} timed epochs a contestant after one warm-up epoch"))
+    lines.append("")
+    lines.append("What each row runs: " + "; ".join(
+        f"`{c}` ({what})" for m in result["contestants"] for c, what in result["contestants"][m].items()) + ".")
+    lines.append("")
+    lines.append("| model | backend | kerasgen images/s | beside it | its images/s | kerasgen / it |")
+    lines.append("|---|---|---:|---|---:|---:|")
+    for model in result["contestants"]:
+        for backend in BACKENDS:
+            own = runs.get((backend, model, "kerasgen"))
+            if own is None:
+                continue
+            others = [c for c in result["contestants"][model] if c != "kerasgen" and (backend, model, c) in runs]
+            for i, other in enumerate(others or [None]):
+                peer = runs.get((backend, model, other)) if other else None
+                n = result["images"] // result["batch_size"] * result["batch_size"]
+                mine = _speed(own, n)
+                theirs = _speed(peer, n) if peer else None
+                ratio = f"{mine / theirs:.2f}x" if isinstance(mine, float) and isinstance(theirs, float) else "-"
+                lines.append(f"| {model if i == 0 else ''} | {backend if i == 0 else ''} | "
+                             f"{_fmt(mine) if i == 0 else ''} | {PEER_NAMES.get(other, '-')} | "
+                             f"{_fmt(theirs)} | {ratio} |")
+    lines.append("")
+    lines += _spread(result, runs, "kerasgen")
+    lines += _errors(result)
+    return lines
+
+
+def _spread(result, runs, contestant):
+    spread = []
+    for model in result["contestants"]:
+        n = result["sample_images"] if model in SAMPLERS else result["images"] // result["batch_size"] * result[
+            "batch_size"]
+        speeds = {b: _speed(runs[(b, model, contestant)], n) for b in BACKENDS if (b, model, contestant) in runs}
+        speeds = {b: s for b, s in speeds.items() if isinstance(s, float)}
+        if len(speeds) > 1:
+            fast, slow = max(speeds, key=speeds.get), min(speeds, key=speeds.get)
+            name = SHOWN.get(model, SAMPLERS.get(model, model))
+            spread.append(f"{name}: {fast} fastest, {slow} slowest, {speeds[fast] / speeds[slow]:.2f}x apart")
+    if not spread:
+        return []
+    return [f"`{contestant}` across backends (fastest / slowest): " + "; ".join(spread) + ".", ""]
+
+
+def _errors(result):
+    errors = [f"{r['backend']} {r['model']} {r['contestant']}: {r['error']}" for r in result["runs"] if "error" in r]
+    return ["Failed: " + "; ".join(errors), ""] if errors else []
+
+
+def _sig(value, digits=4):
+    """`value` to `digits` significant figures."""
+    return float(f"{value:.{digits}g}")
+
+
+def _speed(run, images=None):
+    """The median images/s of a run's timed rounds, from its times (the stored figures are rounded)."""
+    if run is None or "error" in run or not run.get("seconds"):
+        return None
+    images = run.get("images", images)
+    if images is None:
+        return float(run["median_images_per_second"])
+    return statistics.median(images / s for s in run["seconds"])
+
+
+def _fmt(value, digits=0):
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _fmt_sig(value):
+    return "-" if value is None else f"{value:,.3g}"
+
+
+def report(args):
+    if not os.path.isfile(args.out):
+        raise SystemExit(f"error: {args.out} does not exist; run python benchmarks/speed.py first.")
+    with open(args.out) as f:
+        result = json.load(f)
+    if result.get("benchmark") != "speed":
+        raise SystemExit(f"error: {args.out} is not a speed benchmark result.")
+    if "parts" not in result:  # written before sampling was measured: one training part
+        result = {"benchmark": "speed", "parts": {"training": result}}
+    text = open(args.benchmarks_md).read() if os.path.isfile(args.benchmarks_md) else "# Benchmarks\n"
+    new = section(result)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + new + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + new + "\n"
+    with open(args.benchmarks_md, "w") as f:
+        f.write(text)
+    print(f"wrote the speed section of {args.benchmarks_md}")
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.worker:
+        return worker(args)
+    if args.report:
+        return report(args)
+    drive(args)
+    report(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -52,7 +52,20 @@ def examples(obj):
     return re.findall(r"Example:\s*```python\n(.*?)```", doc, flags=re.S)
 
 
-@pytest.mark.parametrize("obj", PUBLIC, ids=lambda o: o.__name__)
+# The examples run the same backend-neutral code that the model tests run under every backend: by default
+# each example runs under one backend, in turn; under the other two it is a slow check (scripts/verify.sh).
+BACKENDS = ("tensorflow", "jax", "torch")
+EXAMPLE_BACKEND = {obj: BACKENDS[(i + 1) % 3] for i, obj in enumerate(PUBLIC)}  # VQVAE, the slowest, under torch
+
+
+def test_every_backend_runs_its_share_of_the_examples():
+    shares = [list(EXAMPLE_BACKEND.values()).count(b) for b in BACKENDS]
+    assert max(shares) - min(shares) <= 1 and len(EXAMPLE_BACKEND) == len(PUBLIC)
+
+
+@pytest.mark.parametrize("obj", [obj if EXAMPLE_BACKEND[obj] == keras.backend.backend()
+                                 else pytest.param(obj, marks=pytest.mark.verify) for obj in PUBLIC],
+                         ids=lambda o: o.__name__)
 def test_docstring_example_runs(obj):
     blocks = examples(obj)
     assert blocks, f"{obj.__name__} has no Example: block"

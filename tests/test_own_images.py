@@ -1,8 +1,10 @@
 """Your own images end to end: every family trains on folders of PNG files and .npz files, by the API and the CLI.
 
 The folders are written here, in a temp dir, as a user would have them:
-RGB images in one subfolder per class, grey images of mixed sizes with no
-classes, and an .npz of grey images with labels. Nothing in them may change.
+RGB images in one subfolder per class and RGB images (PNG and JPEG) with no
+classes; grey images of mixed sizes with no classes and grey images in one
+subfolder per class; an .npz of grey images with labels. Nothing in them may
+change.
 """
 
 import hashlib
@@ -33,7 +35,8 @@ def _digests(folder):
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):
-    """{"rgb": 2 classes of 32x32 RGB PNGs, "grey": unlabelled grey PNGs of two sizes, "npz": grey 28x28 + labels}."""
+    """{"rgb": 2 classes of 32x32 RGB PNGs, "rgb_flat": unlabelled 32x32 RGB PNGs and JPEGs, "grey": unlabelled
+    grey PNGs of two sizes, "grey_classes": 2 classes of 28x28 grey PNGs, "npz": grey 28x28 + labels}."""
     root = tmp_path_factory.mktemp("own")
     rng = np.random.default_rng(0)
     for k, name in enumerate(("cats", "dogs")):
@@ -46,8 +49,18 @@ def sources(tmp_path_factory):
     for i in range(20):
         size = (28, 28) if i % 2 else (34, 30)
         Image.fromarray(rng.integers(0, 256, size, dtype="uint8")).save(root / "grey" / f"{i:02d}.png")
+    os.makedirs(root / "rgb_flat")
+    for i in range(20):
+        pixels = Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype="uint8"))
+        pixels.save(root / "rgb_flat" / (f"{i:02d}.jpg" if i % 4 == 0 else f"{i:02d}.png"))
+    for k, name in enumerate(("shirts", "shoes")):
+        os.makedirs(root / "grey_classes" / name)
+        for i in range(10):
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype="uint8") // (k + 1)).save(
+                root / "grey_classes" / name / f"{i}.png")
     np.savez(root / "mine.npz", images=rng.integers(0, 256, (30, 28, 28), dtype="uint8"), labels=np.arange(30) % 3)
-    paths = {"rgb": str(root / "rgb"), "grey": str(root / "grey"), "npz": str(root / "mine.npz")}
+    paths = {"rgb": str(root / "rgb"), "grey": str(root / "grey"), "npz": str(root / "mine.npz"),
+             "rgb_flat": str(root / "rgb_flat"), "grey_classes": str(root / "grey_classes")}
     before = {k: _digests(p) if os.path.isdir(p) else hashlib.sha256(open(p, "rb").read()).hexdigest()
               for k, p in paths.items()}
     yield paths
@@ -120,8 +133,12 @@ def _takes_labels(model):
 
 
 @pytest.mark.parametrize("name", sorted(SMALL))
-def test_every_model_class_trains_on_grey_images_of_mixed_sizes_and_on_an_npz(name, sources):
-    """Every class at 28x28x1, one step on the grey folder (resized to 28) and one on the .npz (its labels)."""
+def test_every_model_class_trains_on_grey_folders_and_on_an_npz(name, sources):
+    """Every class at 28x28x1, one step on a grey folder and one on the .npz (its labels).
+
+    The folder: for a model that takes labels, the one with class subfolders; for the others, the one without,
+    of mixed sizes, resized to 28.
+    """
     keras.utils.set_random_seed(0)
     probe = SMALL[name]((28, 28, 1))
     model = SMALL[name]((28, 28, 1), 3) if _takes_labels(probe) else probe  # the .npz has 3 classes
@@ -130,10 +147,11 @@ def test_every_model_class_trains_on_grey_images_of_mixed_sizes_and_on_an_npz(na
         # The grey folder has no class subfolders: no labels to give, and the error says so.
         with pytest.raises(ValueError, match="labels=True but the source has no labels"):
             pipeline(sources["grey"], image_format=model, labels=True, image_size=28, batch_size=8, seed=0)
+        grey = pipeline(sources["grey_classes"], image_format=model, labels=True, batch_size=8, seed=0)
     else:
         grey = pipeline(sources["grey"], image_format=model, image_size=28, batch_size=8, seed=0)
-        history = model.fit(grey, epochs=1, steps_per_epoch=1, verbose=0)
-        assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+    history = model.fit(grey, epochs=1, steps_per_epoch=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
     npz = pipeline(sources["npz"], image_format=model, labels=_takes_labels(model), batch_size=8, seed=0)
     history = model.fit(npz, epochs=1, steps_per_epoch=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
@@ -145,12 +163,15 @@ _SAMPLES_AT_64_SLOWLY = ("PixelCNN", "GatedPixelCNN", "PixelRNN")
 
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_every_model_class_trains_on_64x64_rgb_images_and_samples(name, sources):
-    """Every class at 64x64x3 (the 32x32 folder resized), one step, then one sample where it is quick."""
+    """Every class at 64x64x3 (32x32 images resized), one step, then one sample where it is quick.
+
+    A model that takes labels trains on the folder with class subfolders; the others on the one without.
+    """
     keras.utils.set_random_seed(0)
     model = SMALL[name]((64, 64, 3))
     compile_from_recipe(model)
-    data = pipeline(sources["rgb"], image_format=model, labels=_takes_labels(model), image_size=64,
-                    batch_size=8, seed=0)
+    folder = sources["rgb"] if _takes_labels(model) else sources["rgb_flat"]
+    data = pipeline(folder, image_format=model, labels=_takes_labels(model), image_size=64, batch_size=8, seed=0)
     history = model.fit(data, epochs=1, steps_per_epoch=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
     # A VQ-VAE samples once its prior is trained (_check_one_sample trains one).
@@ -188,13 +209,13 @@ def _cli(*argv):
     return main([str(a) for a in argv])
 
 
-# Each family once, from one of the three sources, by the CLI; together they cover every source kind, grey and
-# RGB, 28, 32 and 64 pixels, and labels from class folders and from the .npz.
+# Each family once, from one of the five sources, by the CLI; together they cover every source kind, grey and
+# RGB with and without class folders, 28, 32 and 64 pixels, and labels from class folders and from the .npz.
 CLI_RUNS = {
-    "autoencoder": ("grey", ["--image-size", 28]),
+    "autoencoder": ("rgb_flat", []),
     "denoising_autoencoder": ("npz", []),
     "vae": ("rgb", []),
-    "conditional_vae": ("npz", []),
+    "conditional_vae": ("grey_classes", []),
     "dcgan": ("rgb", ["--image-size", 64]),
     "conditional_gan": ("rgb", []),
     "wgan_gp": ("grey", ["--image-size", 28]),
@@ -242,8 +263,8 @@ def test_kerasgen_train_trains_every_family_on_your_images(family, sources, tmp_
     printed = capsys.readouterr().out
     preset = out / "preset"
     meta = load_metadata(preset)
-    size = CLI_RUNS[family][1][1] if CLI_RUNS[family][1] else (32 if source == "rgb" else 28)
-    channels = 3 if source == "rgb" else 1
+    size = CLI_RUNS[family][1][1] if CLI_RUNS[family][1] else (32 if source.startswith("rgb") else 28)
+    channels = 3 if source.startswith("rgb") else 1
     assert meta["dataset"]["image_shape"] == [size, size, channels]
     assert meta["dataset"]["split"]["test"] == "held out" and meta["dataset"]["split"]["seed"] == 0
     assert meta["dataset"]["name"] == os.path.abspath(sources[source])
@@ -269,9 +290,10 @@ def test_kerasgen_train_trains_every_family_on_your_images(family, sources, tmp_
 
 
 
-# Every family on every source by the CLI, under the backend in use: 36 runs a backend, a slow check
+# Every family on every source by the CLI, under the backend in use: 72 runs a backend, a slow check
 # (scripts/verify.sh); the default run has each family's run above, under one backend in turn.
-_SOURCE_FLAGS = {"rgb": [], "rgb64": ["--image-size", 64], "grey": ["--image-size", 28], "npz": []}
+_SOURCE_FLAGS = {"rgb": [], "rgb64": ["--image-size", 64], "rgb_flat": [], "grey": ["--image-size", 28],
+                 "grey_classes": [], "npz": []}
 
 
 @pytest.mark.verify
@@ -279,17 +301,17 @@ _SOURCE_FLAGS = {"rgb": [], "rgb64": ["--image-size", 64], "grey": ["--image-siz
 @pytest.mark.parametrize("family", sorted(CLI_RUNS))
 def test_kerasgen_train_trains_every_family_on_every_source(family, source, sources, tmp_path, capsys):
     out = tmp_path / "run"
-    path = sources[source.replace("64", "")]
+    path = sources["rgb" if source == "rgb64" else source]
     argv = ["train", family, "--data", path, *_SOURCE_FLAGS[source], "--epochs", 1, "--steps-per-epoch", 1,
             "--batch-size", 8, "--test-images", 4, "--grid-images", 0, "--out", out, "--quiet"]
-    if source == "grey" and "num_classes" in recipes.RECIPES[family]["model"]["config"]:
+    if source in ("grey", "rgb_flat") and "num_classes" in recipes.RECIPES[family]["model"]["config"]:
         assert _cli(*argv) == 2
         assert "is class-conditional and needs labels" in capsys.readouterr().err
         assert not out.exists()
         return
     assert _cli(*argv) == 0
     meta = load_metadata(out / "preset")
-    size = {"rgb": 32, "rgb64": 64}.get(source, 28)
+    size = {"rgb": 32, "rgb_flat": 32, "rgb64": 64}.get(source, 28)
     channels = 3 if source.startswith("rgb") else 1
     assert meta["dataset"]["image_shape"] == [size, size, channels]
     assert meta["recipe"]["model"]["config"]["image_shape"] == [size, size, channels]

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import BACKEND
 from kerasgen.data import default_data_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +20,12 @@ needs_fashion_mnist = pytest.mark.skipif(
 )
 
 
+# The examples run the same backend-neutral models that the model tests run under every backend; by default
+# each runs under one backend (the cheaper ones for it), under the other two as a slow check (scripts/verify.sh).
+def under(backend):
+    return pytest.mark.verify if BACKEND != backend else pytest.mark.in_turn
+
+
 def load_example(name):
     spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
@@ -27,6 +34,7 @@ def load_example(name):
 
 
 @needs_fashion_mnist
+@under("jax")
 def test_vae_example_writes_pictures_and_measured_metrics(tmp_path):
     from PIL import Image
 
@@ -58,7 +66,8 @@ def test_vae_example_writes_pictures_and_measured_metrics(tmp_path):
 
 
 @needs_fashion_mnist
-@pytest.mark.parametrize("model", ["dcgan", "conditional"])
+@pytest.mark.parametrize("model", [pytest.param("dcgan", marks=under("torch")),
+                                   pytest.param("conditional", marks=under("tensorflow"))])
 def test_gan_example_writes_grids_and_class_coverage(tmp_path, model):
     example = load_example("gan_fashion_mnist")
     out = tmp_path / model
@@ -99,6 +108,7 @@ def grid_cells(path, scale, padding=1, size=28):
 
 
 @needs_fashion_mnist
+@under("torch")
 def test_gated_pixelcnn_example_writes_samples_completions_and_exact_nll(tmp_path):
     import keras
     from PIL import Image
@@ -177,6 +187,7 @@ def test_autoencoder_example_compares_the_two_models(tmp_path):
 
 
 @needs_fashion_mnist
+@under("tensorflow")
 def test_vqvae_example_trains_both_stages_and_samples(tmp_path):
     example = load_example("vqvae_fashion_mnist")
     out = tmp_path / "run"

@@ -111,7 +111,6 @@ def parse_args(argv):
 
 
 def _images(count):
-    sys.path.insert(0, ROOT)
     from kerasgen.data import load
 
     x, _ = load("fashion_mnist", split="train")
@@ -148,7 +147,6 @@ def _trainer(model, contestant, x, batch_size):
     from kerasgen import models
 
     fit = dict(batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     if model == "dcgan":
         x = (x.astype("float32") / 127.5 - 1).astype("float32")
         if contestant == "torch_loop":
@@ -191,6 +189,7 @@ def _trainer(model, contestant, x, batch_size):
 
 def worker(args):
     os.environ["KERAS_BACKEND"] = args.worker
+    sys.path[:0] = [ROOT, os.path.join(ROOT, "benchmarks")]  # kerasgen from this tree, and peers/
     x = _images(args.images)
     x = x[: (len(x) // args.batch_size) * args.batch_size]
     runners = {}
@@ -348,8 +347,19 @@ def section(data):
     return "\n".join(lines)
 
 
+def _by_key(result):
+    return {(r["backend"], r["model"], r["contestant"]): r for r in result["runs"]}
+
+
+def _images_per_call(result, model):
+    """Images one timed call handles (results written before runs kept their count need it)."""
+    if model in SAMPLERS:
+        return result["sample_images"]
+    return result["images"] // result["batch_size"] * result["batch_size"]  # whole batches only
+
+
 def _sampling_section(result):
-    runs = {(r["backend"], r["model"], r["contestant"]): r for r in result["runs"]}
+    runs = _by_key(result)
     lines = ["## Sampling speed, cached and naive", ""]
     lines.append(_header(result, f"{result['sample_images']} images a call in one batch, the median of "
                                  f"{_timed(result)} timed calls after one warm-up call"))
@@ -358,7 +368,7 @@ def _sampling_section(result):
     lines.append("|---|---|---:|---:|---:|")
     for model in result["contestants"]:
         for i, backend in enumerate(b for b in BACKENDS if (b, model, "cached") in runs):
-            n = result["sample_images"]  # results written before runs kept their image count
+            n = _images_per_call(result, model)
             cached = _speed(runs[(backend, model, "cached")], n)
             naive = _speed(runs.get((backend, model, "naive")), n)
             ratio = f"{cached / naive:.1f}x" if cached and naive else "-"
@@ -381,15 +391,15 @@ def _timed(result):
 def _header(result, what):
     return (f"Written by `{result['command']}` on {result['date'][:10]}: {what}, the contestants interleaved. "
             f"Machine: {result['machine']['cpus']} CPUs ({result['machine']['processor']}, no GPU), "
-                 f"load average {result['machine']['load_average_at_start'][0]} at the start and "
-                 f"{result['machine']['load_average_at_end'][0]} at the end; the whole run took "
-                 f"{result['seconds']:.0f} s. Versions: "
+            f"load average {result['machine']['load_average_at_start'][0]} at the start and "
+            f"{result['machine']['load_average_at_end'][0]} at the end; the whole run took "
+            f"{result['seconds']:.0f} s. Versions: "
             + "; ".join(f"{b}: " + ", ".join(f"{k} {v}" for k, v in vs.items())
                         for b, vs in result["versions"].items()) + ".")
 
 
 def _training_section(result):
-    runs = {(r["backend"], r["model"], r["contestant"]): r for r in result["runs"]}
+    runs = _by_key(result)
     lines = ["## Training speed beside Keras' fit and the peers", ""]
     lines.append(_header(result, f"{result['images']} images an epoch, batch {result['batch_size']}, the median "
                                  f"of {_timed(result)} timed epochs a contestant after one warm-up epoch"))
@@ -407,7 +417,7 @@ def _training_section(result):
             others = [c for c in result["contestants"][model] if c != "kerasgen" and (backend, model, c) in runs]
             for i, other in enumerate(others or [None]):
                 peer = runs.get((backend, model, other)) if other else None
-                n = result["images"] // result["batch_size"] * result["batch_size"]
+                n = _images_per_call(result, model)
                 mine = _speed(own, n)
                 theirs = _speed(peer, n) if peer else None
                 ratio = f"{mine / theirs:.2f}x" if isinstance(mine, float) and isinstance(theirs, float) else "-"
@@ -423,8 +433,7 @@ def _training_section(result):
 def _spread(result, runs, contestant):
     spread = []
     for model in result["contestants"]:
-        n = result["sample_images"] if model in SAMPLERS else result["images"] // result["batch_size"] * result[
-            "batch_size"]
+        n = _images_per_call(result, model)
         speeds = {b: _speed(runs[(b, model, contestant)], n) for b in BACKENDS if (b, model, contestant) in runs}
         speeds = {b: s for b, s in speeds.items() if isinstance(s, float)}
         if len(speeds) > 1:

@@ -32,11 +32,21 @@ for backend in $backends; do
   logs=(); pids=()
   for ((i = 0; i < shards; i++)); do
     log=$(mktemp); logs+=("$log")
+    vars=()  # one word each: a value may hold spaces
     # torch's thread pool thrashes when two processes share two cores.
-    threads=""; [ "$backend" = torch ] && [ "$shards" -gt 1 ] && threads="OMP_NUM_THREADS=1"
-    [ "$backend" = jax ] && [ -n "$jax_cache" ] && threads="JAX_COMPILATION_CACHE_DIR=$jax_cache \
-      JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0"
-    env $threads KERAS_BACKEND=$backend KERASGEN_TEST_SHARD="$i/$shards" \
+    [ "$backend" = torch ] && [ "$shards" -gt 1 ] && vars+=(OMP_NUM_THREADS=1)
+    [ "$backend" = jax ] && [ -n "$jax_cache" ] && vars+=(JAX_COMPILATION_CACHE_DIR="$jax_cache" \
+      JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0)
+    # The JAX tests spend most of their time in XLA's CPU compiler, on
+    # programs run for a step or two: without LLVM's optimisation passes
+    # tests/test_vae.py + tests/test_gan.py took 104 s instead of 143 s (the
+    # same 37 tests passing). TensorFlow's tests got slower with it (100 s vs
+    # 91 s), so only JAX's run compiles this way; KERASGEN_TEST_XLA_FLAGS=
+    # (empty) tests JAX with XLA's defaults.
+    fast="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+    xla="${XLA_FLAGS:-} ${KERASGEN_TEST_XLA_FLAGS-$fast}"
+    [ "$backend" = jax ] && [ -n "${xla// /}" ] && vars+=(XLA_FLAGS="${xla# }")
+    env "${vars[@]}" KERAS_BACKEND=$backend KERASGEN_TEST_SHARD="$i/$shards" \
       "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@" >"$log" 2>&1 &
     pids+=($!)
   done

@@ -40,12 +40,15 @@ for backend in $backends; do
     # The JAX tests spend most of their time in XLA's CPU compiler, on
     # programs run for a step or two: without LLVM's optimisation passes
     # tests/test_vae.py + tests/test_gan.py took 104 s instead of 143 s (the
-    # same 37 tests passing). TensorFlow's tests got slower with it (100 s vs
-    # 91 s), so only JAX's run compiles this way; KERASGEN_TEST_XLA_FLAGS=
-    # (empty) tests JAX with XLA's defaults.
+    # same 37 tests passing); the whole JAX run took 754 s with them (1040 s
+    # at 3c0170a, before a few tests moved to verify). Set for every
+    # backend's run, so that the JAX processes the others start
+    # (tests/test_portability.py, the CLI tests) get it too; Keras runs
+    # TensorFlow without XLA on a CPU-only machine and PyTorch never uses it.
+    # KERASGEN_TEST_XLA_FLAGS= (empty) tests with XLA's defaults.
     fast="--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
     xla="${XLA_FLAGS:-} ${KERASGEN_TEST_XLA_FLAGS-$fast}"
-    [ "$backend" = jax ] && [ -n "${xla// /}" ] && vars+=(XLA_FLAGS="${xla# }")
+    [ -n "${xla// /}" ] && vars+=(XLA_FLAGS="${xla# }")
     env "${vars[@]}" KERAS_BACKEND=$backend KERASGEN_TEST_SHARD="$i/$shards" \
       "$py" -m pytest -q -p no:cacheprovider --durations=5 "$@" >"$log" 2>&1 &
     pids+=($!)

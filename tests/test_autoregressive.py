@@ -254,6 +254,17 @@ def test_cached_and_naive_sampling_agree(name, channels, likelihood):
     assert not np.array_equal(different, cached)
 
 
+def test_the_compiled_sampling_loop_draws_what_the_plain_one_draws():
+    # kerasgen.backend.compile_loop changes how the loop runs (XLA under
+    # TensorFlow, where Keras leaves it off on a CPU), not what it draws.
+    model = small_model("gated", 3, "logistic_mixture", num_levels=6)
+    compiled = model.sample(4, labels=1, seed=3)
+    sampler = model.__dict__["_sampler_cached"]
+    assert sampler.jit_compile == (keras.backend.backend() in ("tensorflow", "jax"))
+    sampler.jit_compile, sampler.predict_function = False, None
+    np.testing.assert_array_equal(model.sample(4, labels=1, seed=3), compiled)
+
+
 @pytest.mark.parametrize("name", ["pixelcnn", "gated", "diagonal_bilstm"])
 def test_complete_keeps_the_given_pixels(name):
     model = small_model(name, 1, "categorical", num_levels=6)

@@ -181,3 +181,13 @@ def scan(step, init, xs):
 def sampling_threads():
     """Nothing to set: the sampling loop runs as one compiled program (see `kerasgen.backend.torch`)."""
     return contextlib.nullcontext()
+
+
+def compile_loop(helper):
+    """Nothing to set: Keras compiles JAX's predict() with XLA already."""
+    return helper
+
+
+def write_slice(x, start, update):
+    """`keras.ops.slice_update`; inside a jitted loop XLA writes it in place."""
+    return keras.ops.slice_update(x, start, update)

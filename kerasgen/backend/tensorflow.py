@@ -58,3 +58,20 @@ def scan(step, init, xs):
 def sampling_threads():
     """Nothing to set: the sampling loop runs as one compiled program (see `kerasgen.backend.torch`)."""
     return contextlib.nullcontext()
+
+
+def compile_loop(helper):
+    """Compiles `helper` (a predict() wrapper around a loop of small steps) with XLA.
+
+    Keras runs TensorFlow without XLA on a machine without a GPU, where the
+    graph executor's cost per operation dominates a loop that draws one
+    subpixel at a time: on this 2-core CPU, 8 images from the default
+    PixelCNN took 0.85 s as a graph and 0.09 s with XLA, the same images.
+    """
+    helper.jit_compile = True
+    return helper
+
+
+def write_slice(x, start, update):
+    """`keras.ops.slice_update`; inside an XLA loop (`compile_loop`) it writes in place."""
+    return keras.ops.slice_update(x, start, update)

@@ -96,3 +96,23 @@ def scan(step, init, xs):
         carry, y = step(carry, x)
         ys.append(y)
     return carry, torch.stack(ys, dim=0)
+
+
+def compile_loop(helper):
+    """Nothing to set: the loop runs eagerly (see `sampling_threads`)."""
+    return helper
+
+
+def write_slice(x, start, update):
+    """Writes `update` into `x` at `start` in place and returns `x`.
+
+    `keras.ops.slice_update` copies the whole of `x` first (functional
+    semantics): once per subpixel in the sampling loop, O(H * W) work for
+    one pixel. The loop owns the tensors it writes and never reads their
+    old values again, so writing in place is safe there.
+    """
+    update = torch.as_tensor(update)
+    index = tuple(slice(int(s), int(s) + n) for s, n in zip(start, update.shape))
+    with torch.no_grad():
+        x[index] = update
+    return x

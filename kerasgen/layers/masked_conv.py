@@ -1,5 +1,7 @@
 """`MaskedConv2D`: the causal convolution of PixelCNN."""
 
+import contextlib
+
 import numpy as np
 
 import keras
@@ -121,6 +123,8 @@ class MaskedConv2D(keras.layers.Layer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
+        # float32 weights for call_at/call_row/call_pixel inside fixed_weights(); not tracked by Keras.
+        object.__setattr__(self, "_fixed", None)
 
     def build(self, input_shape):
         in_channels = int(input_shape[-1])
@@ -166,11 +170,9 @@ class MaskedConv2D(keras.layers.Layer):
         rows = kh // 2 + 1
         n, c = ops.shape(padded)[0], ops.shape(padded)[-1]
         window = ops.slice(padded, (0, i, j, 0), (n, rows, kw, c))
-        kernel = ops.cast(self.masked_kernel()[:rows], padded.dtype)
+        kernel, _, bias = self._pixel_weights(padded.dtype)
         y = ops.einsum("nhwc,hwcf->nf", window, kernel)
-        if self.bias is not None:
-            y = y + ops.cast(self.bias, y.dtype)
-        return y
+        return y if bias is None else y + bias
 
     def call_row(self, padded, i):
         """The outputs along one row, for cached sampling.
@@ -187,19 +189,26 @@ class MaskedConv2D(keras.layers.Layer):
         rows = kh // 2 + 1  # rows below the centre are masked out
         n, width, c = ops.shape(padded)[0], ops.shape(padded)[2], ops.shape(padded)[-1]
         window = ops.slice(padded, (0, i, 0, 0), (n, rows, width, c))
-        y = ops.conv(window, ops.cast(self.masked_kernel()[:rows], padded.dtype), padding="valid")
-        if self.bias is not None:
-            y = y + ops.cast(self.bias, y.dtype)
-        return y
+        kernel, _, bias = self._pixel_weights(padded.dtype)
+        y = ops.conv(window, kernel, padding="valid")
+        return y if bias is None else y + bias
 
     def call_pixel(self, inputs):
         """A 1x1 layer's output at one pixel: (N, in) -> (N, filters)."""
         if self.kernel_size != (1, 1):
             raise ValueError(f"MaskedConv2D {self.name}: call_pixel needs a 1x1 kernel; has {self.kernel_size}.")
-        y = ops.matmul(inputs, ops.cast(self.masked_kernel()[0, 0], inputs.dtype))
-        if self.bias is not None:
-            y = y + ops.cast(self.bias, y.dtype)
-        return y
+        _, matrix, bias = self._pixel_weights(inputs.dtype)
+        y = ops.matmul(inputs, matrix)
+        return y if bias is None else y + bias
+
+    def _pixel_weights(self, dtype):
+        """(the kernel's rows up to the centre, the 1x1 kernel as a matrix or None, bias or None) in dtype."""
+        if self._fixed is not None and keras.backend.standardize_dtype(dtype) == "float32":
+            return self._fixed
+        kh = self.kernel_size[0]
+        kernel = ops.cast(self.masked_kernel()[: kh // 2 + 1], dtype)
+        matrix = kernel[0, 0] if self.kernel_size == (1, 1) else None
+        return kernel, matrix, None if self.bias is None else ops.cast(self.bias, dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.filters,)
@@ -215,3 +224,21 @@ class MaskedConv2D(keras.layers.Layer):
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
         }
+
+
+@contextlib.contextmanager
+def fixed_weights(model):
+    """Within the block, every `MaskedConv2D` of `model` masks and casts its kernel once.
+
+    For a loop that calls `call_at`, `call_row` or `call_pixel` once per
+    subpixel (cached sampling): each call would otherwise multiply the
+    kernel by its mask again. The weights must not change inside the block.
+    """
+    layers = [layer for layer in model._flatten_layers() if isinstance(layer, MaskedConv2D)]
+    try:
+        for layer in layers:
+            object.__setattr__(layer, "_fixed", layer._pixel_weights("float32"))
+        yield
+    finally:
+        for layer in layers:
+            object.__setattr__(layer, "_fixed", None)

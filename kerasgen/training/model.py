@@ -61,7 +61,8 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             `kerasgen.evaluate`, the NLL's bits per dimension, sample grids
             and the CLI. None: the family's default (`default_image_format`).
         seed: int or None, seeds `self.seed_generator`, the source of every
-            random draw in training and sampling.
+            random draw in training and sampling (not of the initial weights:
+            `keras.utils.set_random_seed` seeds those).
         **kwargs: passed to `keras.Model` (`name`, `dtype`).
     """
 

@@ -9,7 +9,8 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.data.image_format import ImageFormat
-from kerasgen.backend import sampling_threads
+from kerasgen.layers.masked_conv import fixed_weights
+from kerasgen.backend import compile_loop, sampling_threads, write_slice
 from kerasgen.models.autoregressive import distributions
 from kerasgen.protocols import Conditional, DensityModel, Sampler
 from kerasgen import checks
@@ -249,8 +250,8 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         """Draws n images, one subpixel at a time, in raster order.
 
         The whole loop runs as one compiled program per batch under TensorFlow
-        and JAX (`keras.ops.fori_loop` inside `predict`); under PyTorch it is a
-        Python loop of eager steps. The random draws come from a NumPy
+        and JAX (`keras.ops.fori_loop` inside `predict`, with XLA); under
+        PyTorch it is a Python loop of eager steps. The random draws come from a NumPy
         generator (one uniform number per subpixel, turned into a level by the
         inverse CDF), so a seed gives the same images with either method, and
         the same on every backend up to floating-point ties.
@@ -341,7 +342,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         u = rng.random(x.shape, dtype="float64").astype("float32")
         inputs = [x, given, u] + ([] if labels is None else [labels])
         key = "_sampler_" + method
-        sampler = self._helper(key, lambda: _Sampler(self, cached=method == "cached"))
+        sampler = self._helper(key, lambda: compile_loop(_Sampler(self, cached=method == "cached")))
         batch_size = batch_size or min(n, 64)
         with sampling_threads():  # one torch thread for the loop's tiny steps (kerasgen.backend)
             return sampler.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float32")
@@ -355,9 +356,14 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
 
     def _sample_loop(self, x, given, u, one_hot, cached):
         """Fills x (N, H, W, C) subpixel by subpixel where given is 0."""
+        with fixed_weights(self):  # each masked kernel masked once, not once per subpixel
+            return self._sample_loop_body(x, given, u, one_hot, cached)
+
+    def _sample_loop_body(self, x, given, u, one_hot, cached):
         h, w, c = self.image_shape
         n = ops.shape(x)[0]
-        flat_x = ops.reshape(x, (n, h * w * c))
+        # A copy: write_slice may write in place (kerasgen.backend), and x is predict()'s batch.
+        flat_x = ops.copy(ops.reshape(x, (n, h * w * c)))
         flat_given = ops.reshape(given, (n, h * w * c))
         flat_u = ops.reshape(u, (n, h * w * c))
         top, bottom, left, right = self._cache_input_padding() if cached else (0, 0, 0, 0)
@@ -368,15 +374,17 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         else:
             state = ()
 
+        def column(flat, index):
+            return ops.reshape(ops.slice(flat, (0, index), (n, 1)), (n,))
+
         def subpixel(i, j, ch, flat_x, pixel_params):
             index = (i * w + j) * c + ch
-            p = ops.take(pixel_params, ch, axis=1)  # (N, P)
-            drawn = self._draw(p, ops.take(flat_u, index, axis=1))
-            known = ops.take(flat_given, index, axis=1)
-            old = ops.take(flat_x, index, axis=1)
-            value = known * old + (1.0 - known) * drawn
-            # One element written in place: O(N) per subpixel, not O(N * H * W * C).
-            return ops.slice_update(flat_x, (0, index), ops.cast(value, flat_x.dtype)[:, None])
+            p = pixel_params[:, ch] if isinstance(ch, int) else ops.take(pixel_params, ch, axis=1)  # (N, P)
+            drawn = self._draw(p, column(flat_u, index))
+            known = column(flat_given, index)
+            value = known * column(flat_x, index) + (1.0 - known) * drawn
+            # One element written: O(N) per subpixel, not O(N * H * W * C).
+            return write_slice(flat_x, (0, index), ops.cast(value, flat_x.dtype)[:, None])
 
         def row_body(i, carry):
             flat_x, state = carry
@@ -395,7 +403,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
                 if cached:
                     pixel = ops.slice(flat_x, (0, (i * w + j) * c), (n, c))
                     pixel = self.encode_inputs(ops.reshape(pixel, (n, 1, 1, c)))
-                    state = (ops.slice_update(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
+                    state = (write_slice(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
                 return flat_x, state
 
             return ops.fori_loop(0, w * c, pixel_body, (flat_x, state))

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kerasgen import checks
+from kerasgen.backend import write_slice
 from kerasgen.layers import MaskedConv2D, VerticalStackConv
 from kerasgen.models.autoregressive.base import AutoregressiveModel, default_width
 
@@ -154,7 +155,7 @@ class GatedPixelCNN(AutoregressiveModel):
                 v_pre = v_pre + conds[l][:, None, None, :]
             if l < self.num_layers - 1:
                 v = ops.pad(self._gate(v_pre), ((0, 0), (0, 0), (p, p), (0, 0)))
-                v_caches[l] = ops.slice_update(v_caches[l], (0, i + rows - 1, 0, 0), v)
+                v_caches[l] = write_slice(v_caches[l], (0, i + rows - 1, 0, 0), v)
                 source = v_caches[l]
         return (x_padded, tuple(v_caches), tuple(v_rows), h_rows)
 
@@ -175,7 +176,7 @@ class GatedPixelCNN(AutoregressiveModel):
             out = self.horizontal_out[l].call_pixel(self._gate(h_pre))
             h = out if l == 0 else h + out
             if l < self.num_layers - 1:
-                h_rows[l] = ops.slice_update(h_rows[l], (0, 0, j + p, 0), ops.reshape(h, (n, 1, 1, f)))
+                h_rows[l] = write_slice(h_rows[l], (0, 0, j + p, 0), ops.reshape(h, (n, 1, 1, f)))
                 source = h_rows[l]
         out = self.output_conv.call_pixel(ops.relu(self.head.call_pixel(ops.relu(h))))
         c = self.image_shape[-1]

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kerasgen import checks
+from kerasgen.backend import write_slice
 from kerasgen.layers.masked_conv import MaskedConv2D
 from kerasgen.models.autoregressive.base import AutoregressiveModel, default_width
 
@@ -129,7 +130,7 @@ class PixelCNN(AutoregressiveModel):
         for b, (c_in, c_mid, c_out) in enumerate(self.blocks):
             t = ops.relu(c_in.call_pixel(ops.relu(h)))
             n, f = ops.shape(t)[0], ops.shape(t)[1]
-            caches[b] = ops.slice_update(caches[b], (0, i + p, j + p, 0), ops.reshape(t, (n, 1, 1, f)))
+            caches[b] = write_slice(caches[b], (0, i + p, j + p, 0), ops.reshape(t, (n, 1, 1, f)))
             t = c_mid.call_at(caches[b], i, j)
             h = h + c_out.call_pixel(ops.relu(t))
         out = self.output_conv.call_pixel(ops.relu(self.head.call_pixel(ops.relu(h))))

@@ -28,6 +28,8 @@ import pstats
 import sys
 import time
 
+from sections import write_section  # benchmarks/sections.py, beside this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results", "sampling_profile.json")
 BEGIN = ("<!-- profile:begin (written by benchmarks/profile_sampling.py --report from "
@@ -121,15 +123,7 @@ def section(result):
 def report(args):
     with open(args.out) as f:
         result = json.load(f)
-    text = open(args.benchmarks_md).read()
-    new = section(result)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + new + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new + "\n"
-    with open(args.benchmarks_md, "w") as f:
-        f.write(text)
+    write_section(args.benchmarks_md, BEGIN, END, section(result))
     print(f"wrote the profile section of {args.benchmarks_md}")
 
 

@@ -69,6 +69,8 @@ import sys
 import tempfile
 import time
 
+from sections import write_section  # benchmarks/sections.py, beside this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results", "speed.json")
 BEGIN = "<!-- speed:begin (written by benchmarks/speed.py --report from benchmarks/results/speed.json; do not edit) -->"
@@ -435,9 +437,10 @@ def _goals_section(data):
                 n = _images_per_call(training, model)
                 mine, theirs = _speed(runs[(backend, model, "kerasgen")], n), _speed(run, n)
                 if mine and theirs:
-                    checks[contestant].append((f"{model} {backend}", mine / theirs, mine / theirs >= GOALS[contestant][1]))
-        for name, ratio in _ratios(training, runs, "kerasgen"):
-            checks["training_spread"].append((name, ratio, ratio <= GOALS["training_spread"][1]))
+                    ratio = mine / theirs
+                    checks[contestant].append((model, f"{model} {backend}", ratio, ratio >= GOALS[contestant][1]))
+        for model, name, _, _, ratio in _ratios(training, runs, "kerasgen"):
+            checks["training_spread"].append((model, name, ratio, ratio <= GOALS["training_spread"][1]))
     if sampling:
         runs = _by_key(sampling)
         for (backend, model, contestant), run in runs.items():
@@ -446,30 +449,27 @@ def _goals_section(data):
                 cached, naive = _speed(run, n), _speed(runs[(backend, model, "naive")], n)
                 if cached and naive:
                     goal = 10.0 if model == "pixelrnn_sampling" else GOALS["cached"][1]
-                    checks["cached"].append((f"{SHOWN.get(model, SAMPLERS[model])} {backend}", cached / naive,
-                                             cached / naive >= goal))
-        for name, ratio in _ratios(sampling, runs, "cached"):
-            checks["sampling_spread"].append((name, ratio, ratio <= GOALS["sampling_spread"][1]))
+                    ratio = cached / naive
+                    checks["cached"].append((model, f"{SHOWN.get(model, SAMPLERS[model])} {backend}", ratio,
+                                             ratio >= goal))
+        for model, name, _, _, ratio in _ratios(sampling, runs, "cached"):
+            checks["sampling_spread"].append((model, name, ratio, ratio <= GOALS["sampling_spread"][1]))
     lines = ["## Speed goals, met and missed", "",
              "Computed by `--report` from the figures above (a ratio of two figures of the same run). "
              "Absolute images/s hold only for the machine named above, a 2-core CPU without a GPU.", ""]
     for key, (what, _) in GOALS.items():
         if not checks[key]:
             continue
-        missed = [f"{name} {ratio:.4g}x" for name, ratio, ok in checks[key] if not ok]
-        met = sum(ok for _, _, ok in checks[key])
-        lines.append(f"- {what}: met in {met} of {len(checks[key])}"
-                     + (f"; missed: {', '.join(missed)}." if missed else "."))
-        why = WHY.get(key, {})
-        if isinstance(why, str) and missed:
-            lines.append(f"  - {why}")
-        for model, text in why.items() if isinstance(why, dict) else ():
-            if any(name.split(" ")[0] == model for name, _, ok in checks[key] if not ok):
-                lines.append(f"  - {model}: {text}")
+        missed = [(model, f"{name} {ratio:.4g}x") for model, name, ratio, ok in checks[key] if not ok]
+        lines.append(f"- {what}: met in {len(checks[key]) - len(missed)} of {len(checks[key])}"
+                     + (f"; missed: {', '.join(text for _, text in missed)}." if missed else "."))
+        for model, text in WHY.get(key, {}).items():  # model None: a cause of every miss of the goal
+            if any(model in (None, m) for m, _ in missed):
+                lines.append(f"  - {text}" if model is None else f"  - {model}: {text}")
     return lines + [""]
 
 
-# Known causes of a missed goal, shown only while that goal is missed for that model.
+# Known causes of a missed goal, by goal and model (None: every model), shown only while it is missed.
 WHY = {
     "torch_loop": {
         "dcgan": "the PyTorch tutorial's loop generates one batch and uses it for both updates; kerasgen, as "
@@ -483,20 +483,25 @@ WHY = {
                  "CPU (ANCHORS.md). JAX is the slowest for every model here, those without a transposed "
                  "convolution too, and that gap is not profiled yet.",
     },
-    "sampling_spread": "TensorFlow and JAX run the whole loop as one XLA program; PyTorch issues every operation "
-                       "eagerly through `keras.ops`, and the profile section below shows where that time goes.",
+    "sampling_spread": {
+        None: "TensorFlow and JAX run the whole loop as one XLA program; PyTorch issues every operation "
+              "eagerly through `keras.ops`, and the profile section below shows where that time goes.",
+    },
 }
 
 
 def _ratios(result, runs, contestant):
-    """(model, fastest / slowest backend) for every model measured under two backends or more."""
+    """(model, its name, fastest backend, slowest backend, fastest / slowest) for every model measured under
+    two backends or more."""
     out = []
     for model in result["contestants"]:
         n = _images_per_call(result, model)
-        speeds = [_speed(runs[(b, model, contestant)], n) for b in BACKENDS if (b, model, contestant) in runs]
-        speeds = [v for v in speeds if isinstance(v, float)]
+        speeds = {b: _speed(runs[(b, model, contestant)], n) for b in BACKENDS if (b, model, contestant) in runs}
+        speeds = {b: v for b, v in speeds.items() if isinstance(v, float)}
         if len(speeds) > 1:
-            out.append((SHOWN.get(model, SAMPLERS.get(model, model)), max(speeds) / min(speeds)))
+            fast, slow = max(speeds, key=speeds.get), min(speeds, key=speeds.get)
+            out.append((model, SHOWN.get(model, SAMPLERS.get(model, model)), fast, slow,
+                        speeds[fast] / speeds[slow]))
     return out
 
 
@@ -586,15 +591,8 @@ def _training_section(result):
 
 
 def _spread(result, runs, contestant):
-    spread = []
-    for model in result["contestants"]:
-        n = _images_per_call(result, model)
-        speeds = {b: _speed(runs[(b, model, contestant)], n) for b in BACKENDS if (b, model, contestant) in runs}
-        speeds = {b: s for b, s in speeds.items() if isinstance(s, float)}
-        if len(speeds) > 1:
-            fast, slow = max(speeds, key=speeds.get), min(speeds, key=speeds.get)
-            name = SHOWN.get(model, SAMPLERS.get(model, model))
-            spread.append(f"{name}: {fast} fastest, {slow} slowest, {speeds[fast] / speeds[slow]:.2f}x apart")
+    spread = [f"{name}: {fast} fastest, {slow} slowest, {ratio:.2f}x apart"
+              for _, name, fast, slow, ratio in _ratios(result, runs, contestant)]
     if not spread:
         return []
     return [f"`{contestant}` across backends (fastest / slowest): " + "; ".join(spread) + ".", ""]
@@ -637,15 +635,7 @@ def report(args):
         raise SystemExit(f"error: {args.out} is not a speed benchmark result.")
     if "parts" not in result:  # written before sampling was measured: one training part
         result = {"benchmark": "speed", "parts": {"training": result}}
-    text = open(args.benchmarks_md).read() if os.path.isfile(args.benchmarks_md) else "# Benchmarks\n"
-    new = section(result)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + new + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new + "\n"
-    with open(args.benchmarks_md, "w") as f:
-        f.write(text)
+    write_section(args.benchmarks_md, BEGIN, END, section(result))
     print(f"wrote the speed section of {args.benchmarks_md}")
 
 

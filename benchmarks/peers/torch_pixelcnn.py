@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from kerasgen.layers import causal_mask
+from peers.torch_loop import make_epoch
 
 
 class MaskedConv2d(nn.Conv2d):
@@ -55,21 +56,4 @@ class TorchPixelCNN(nn.Module):
 def make_trainer(images, batch_size, seed=0, **network):
     """images: float32 NumPy (N, 28, 28, 1) in {0, 1}. Returns train_epoch() -> the epoch's mean loss."""
     torch.manual_seed(seed)
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
-    model = TorchPixelCNN(**network)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    steps = len(x) // batch_size
-
-    def train_epoch():
-        model.train()
-        total = 0.0
-        for i in range(steps):
-            batch = x[i * batch_size:(i + 1) * batch_size]
-            optimizer.zero_grad()
-            loss = model.loss(batch)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        return total / steps
-
-    return train_epoch
+    return make_epoch(TorchPixelCNN(**network), images, batch_size)

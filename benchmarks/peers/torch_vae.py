@@ -13,6 +13,8 @@ loss read back with `.item()` for the epoch's mean.
 import torch
 from torch import nn
 
+from peers.torch_loop import make_epoch
+
 
 class TorchVAE(nn.Module):
     def __init__(self, latent_dim=2, hidden=16, filters=(32, 64)):
@@ -43,21 +45,4 @@ class TorchVAE(nn.Module):
 def make_trainer(images, batch_size, latent_dim=2, hidden=16, seed=0):
     """images: float32 NumPy (N, 28, 28, 1) in {0, 1}. Returns train_epoch() -> the epoch's mean loss."""
     torch.manual_seed(seed)
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
-    model = TorchVAE(latent_dim, hidden)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    steps = len(x) // batch_size
-
-    def train_epoch():
-        model.train()
-        total = 0.0
-        for i in range(steps):
-            batch = x[i * batch_size:(i + 1) * batch_size]
-            optimizer.zero_grad()
-            loss = model.loss(batch)
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-        return total / steps
-
-    return train_epoch
+    return make_epoch(TorchVAE(latent_dim, hidden), images, batch_size)

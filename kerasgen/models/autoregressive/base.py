@@ -379,7 +379,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
 
         def subpixel(i, j, ch, flat_x, pixel_params):
             index = (i * w + j) * c + ch
-            p = pixel_params[:, ch] if isinstance(ch, int) else ops.take(pixel_params, ch, axis=1)  # (N, P)
+            p = ops.reshape(ops.slice(pixel_params, (0, ch, 0), (n, 1, self.num_params)), (n, self.num_params))
             drawn = self._draw(p, column(flat_u, index))
             known = column(flat_given, index)
             value = known * column(flat_x, index) + (1.0 - known) * drawn

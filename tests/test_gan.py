@@ -85,6 +85,35 @@ def test_dcgan_architectures_for_larger_images(shape):
                    for l in dcgan.discriminator.layers + dcgan.generator.layers)
 
 
+def test_resize_upsampling_generator_trains_saves_and_has_no_checkerboard(tmp_path):
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    dcgan = DCGAN(latent_dim=8, base_filters=4, upsampling="resize")
+    kinds = {type(l).__name__ for l in dcgan.generator.layers}
+    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
+    result = contract(dcgan, x, tmp_path=tmp_path)
+    assert result["samples"].shape == (4, 28, 28, 1)
+    assert dcgan.get_config()["upsampling"] == "resize"
+    cgan = ConditionalGAN(num_classes=3, image_shape=(32, 32, 3), architecture="dcgan", latent_dim=4,
+                          base_filters=4, upsampling="resize")
+    assert cgan.sample(2, labels=1, seed=0).shape == (2, 32, 32, 3)
+    # The property that motivates the option (Odena et al. 2016): a constant
+    # feature map stays constant away from the border under resize + conv,
+    # while a strided transposed convolution's kernel positions alternate
+    # from pixel to pixel (the checkerboard).
+    from kerasgen.models.gan import networks
+
+    constant = np.ones((1, 7, 7, 4), "float32")
+    for upsampling, flat in (("resize", True), ("transpose", False)):
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((7, 7, 4))
+        up = keras.Model(inputs, networks._upsample(inputs, 2, upsampling))
+        inner = ops.convert_to_numpy(up(constant))[0, 2:-2, 2:-2]
+        assert inner.shape == (10, 10, 2)
+        assert np.allclose(inner, inner[0, 0], atol=1e-5) == flat, upsampling
+    with pytest.raises(ValueError, match=r"upsampling must be one of \('transpose', 'resize'\); got 'bilinear'"):
+        DCGAN(upsampling="bilinear")
+
+
 def test_wgan_gp_trains_and_logs_the_penalty(tmp_path):
     x, _ = gaussian_mixture_ring(256, seed=0)
     wgan = WGANGP(image_shape=(2,), latent_dim=4, hidden_dims=(16, 16), discriminator_steps=3)

@@ -52,6 +52,11 @@ class GAN(GenerativeModel, Sampler, Conditional):
         spectral_norm: bool, spectral normalization on every layer of the
             default discriminator (Miyato et al. 2018).
         hidden_dims: tuple of ints, the default MLPs' hidden layers.
+        upsampling: str, how the default DCGAN generator doubles a feature
+            map: "transpose" (default; a strided 4x4 `Conv2DTranspose`, as in
+            Radford et al. 2016) or "resize" (nearest-neighbour
+            `UpSampling2D`, then a 3x3 `Conv2D`: no checkerboard artefacts,
+            Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").
         image_format: `kerasgen.data.ImageFormat` of the images (it states
             their value range). Default: ``ImageFormat(scale="symmetric")``,
             in [-1, 1], as the default generators end in tanh; None for
@@ -92,7 +97,8 @@ class GAN(GenerativeModel, Sampler, Conditional):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=64, loss=None, discriminator_steps=1,
                  spectral_norm=False, architecture=None, base_filters=64, hidden_dims=(128, 128),
-                 generator=None, discriminator=None, num_classes=None, seed=None, **kwargs):
+                 upsampling="transpose", generator=None, discriminator=None, num_classes=None, seed=None,
+                 **kwargs):
         owner = type(self).__name__
         self.check_renamed_arguments(kwargs)
         loss = loss or self.default_loss
@@ -105,6 +111,8 @@ class GAN(GenerativeModel, Sampler, Conditional):
         checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
         checks.check_integer(base_filters, "base_filters", owner, what="a positive integer")
         hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
+        if upsampling not in networks.UPSAMPLING:
+            raise ValueError(f"{owner}: upsampling must be one of {networks.UPSAMPLING}; got {upsampling!r}.")
         image_shape = checks.check_image_shape(image_shape, owner, vectors=True)
         is_image = len(image_shape) == 3
         # The base checks images only: a (D,) shape is checked here, in _checked_inputs.
@@ -118,6 +126,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         self.spectral_norm = bool(spectral_norm)
         self.hidden_dims = hidden_dims
         self.base_filters = int(base_filters)
+        self.upsampling = upsampling
         if num_classes is not None:
             checks.check_integer(num_classes, "num_classes", owner, minimum=2)
         self.num_classes = None if num_classes is None else int(num_classes)
@@ -142,7 +151,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         if self.architecture == "dcgan":
             return (
                 networks.dcgan_generator(self.latent_dim, self.image_shape, self.base_filters,
-                                         num_classes=self.num_classes),
+                                         num_classes=self.num_classes, upsampling=self.upsampling),
                 networks.dcgan_discriminator(self.image_shape, self.base_filters,
                                              num_classes=self.num_classes,
                                              spectral_norm=self.spectral_norm,
@@ -474,6 +483,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
             "spectral_norm": self.spectral_norm,
             "architecture": self.architecture,
             "base_filters": self.base_filters,
+            "upsampling": self.upsampling,
             "hidden_dims": self.hidden_dims,
             "num_classes": self.num_classes,  # GAN(num_classes=K) is conditional too
             "generator": keras.saving.serialize_keras_object(self.generator),

@@ -15,6 +15,7 @@ from kerasgen.layers import ConditionalBatchNormalization, SpectralNormalization
 from kerasgen.models.networks import image_output_dtype
 
 DCGAN_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of the first feature map
+UPSAMPLING = ("transpose", "resize")  # the DCGAN generator's ways to double a feature map
 
 
 def _inputs(shape, num_classes, name):
@@ -80,12 +81,20 @@ def check_dcgan_shape(image_shape, owner):
         )
 
 
-def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, name="generator"):
-    """z -> images in [-1, 1]: a projection, then fractionally strided convolutions.
+def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, upsampling="transpose",
+                    name="generator"):
+    """z -> images in [-1, 1]: a projection, then upsampling convolutions.
 
     Radford et al. 2016: no pooling, batch norm after every layer but the
     output, ReLU inside, tanh at the output, no dense layer beyond the projection.
+    `upsampling` doubles each feature map's side by a fractionally strided
+    4x4 convolution ("transpose", the paper's) or by nearest-neighbour
+    resizing then a 3x3 convolution ("resize": no checkerboard artefacts,
+    Odena et al. 2016; BENCHMARKS.md's speed section times both under each
+    backend).
     """
+    if upsampling not in UPSAMPLING:
+        raise ValueError(f"dcgan_generator: upsampling must be one of {UPSAMPLING}; got {upsampling!r}.")
     side, channels = image_shape[0], image_shape[-1]
     start = DCGAN_SIZES[side]
     stages = int(math.log2(side // start))
@@ -97,12 +106,19 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, 
     x = layers.ReLU()(_normalize(x, labels, num_classes))
     for _ in range(stages - 1):
         filters //= 2
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = _upsample(x, filters, upsampling, use_bias=False)
         x = layers.ReLU()(_normalize(x, labels, num_classes))
     # The image layer computes in float32 under a mixed policy, as in kerasgen.models.networks.
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh",
-                               name="images", dtype=image_output_dtype())(x)
+    x = _upsample(x, channels, upsampling, activation="tanh", name="images", dtype=image_output_dtype())
     return keras.Model(inputs if conditional else inputs[0], x, name=name)
+
+
+def _upsample(x, filters, upsampling, **conv):
+    """Doubles the side of x with `filters` output channels."""
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", **conv)(x)
+    x = layers.UpSampling2D(2, interpolation="nearest")(x)
+    return layers.Conv2D(filters, 3, padding="same", **conv)(x)
 
 
 def dcgan_discriminator(image_shape, base_filters=64, num_classes=None, spectral_norm=False,

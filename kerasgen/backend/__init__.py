@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same seven
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same eight
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -35,6 +35,13 @@ names and nothing else that the rest of the library may rely on:
   functions whose trace failed; PyTorch has nothing to do). The `StepMixin`
   exported here wraps the three calls with it, for every backend at once.
 
+- `subpixel_transposed_conv()`: whether `kerasgen.layers.SubpixelConv2DTranspose`
+  computes a stride-2 transposed convolution as a stride-1 convolution and
+  depth-to-space (the same outputs, up to float rounding) instead of
+  `keras.ops.conv_transpose`: True under JAX on a CPU, where XLA's transposed
+  convolution is several times slower than that form; False under
+  TensorFlow and PyTorch, whose own transposed convolutions are faster.
+
 The module is chosen once, at import, from `keras.backend.backend()`.
 """
 
@@ -45,15 +52,18 @@ _BACKEND = keras.backend.backend()
 if _BACKEND == "tensorflow":
     from kerasgen.backend.tensorflow import StepMixin as _StepMixin
     from kerasgen.backend.tensorflow import (
-        compile_loop, input_gradient, sampling_threads, scan, usable_after_failure, write_slice)
+        compile_loop, input_gradient, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
+        write_slice)
 elif _BACKEND == "jax":
     from kerasgen.backend.jax import StepMixin as _StepMixin
     from kerasgen.backend.jax import (
-        compile_loop, input_gradient, sampling_threads, scan, usable_after_failure, write_slice)
+        compile_loop, input_gradient, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
+        write_slice)
 elif _BACKEND == "torch":
     from kerasgen.backend.torch import StepMixin as _StepMixin
     from kerasgen.backend.torch import (
-        compile_loop, input_gradient, sampling_threads, scan, usable_after_failure, write_slice)
+        compile_loop, input_gradient, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
+        write_slice)
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "

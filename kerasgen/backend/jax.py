@@ -191,3 +191,16 @@ def compile_loop(helper):
 def write_slice(x, start, update):
     """`keras.ops.slice_update`; inside a jitted loop XLA writes it in place."""
     return keras.ops.slice_update(x, start, update)
+
+
+def subpixel_transposed_conv():
+    """Whether `kerasgen.layers.SubpixelConv2DTranspose` runs as a convolution and depth-to-space.
+
+    True on a CPU: XLA's CPU compiler runs a strided transposed convolution
+    (a convolution over the input dilated with zeros) several times slower
+    than the sub-pixel form, and than TensorFlow; BENCHMARKS.md's
+    training-profile section times both forms under each backend. On a GPU
+    the choice is left to XLA and cuDNN (`conv_transpose`); it was not
+    measured there.
+    """
+    return jax.default_backend() == "cpu"

@@ -75,3 +75,11 @@ def compile_loop(helper):
 def write_slice(x, start, update):
     """`keras.ops.slice_update`; inside an XLA loop (`compile_loop`) it writes in place."""
     return keras.ops.slice_update(x, start, update)
+
+
+def subpixel_transposed_conv():
+    """False: TensorFlow's own transposed convolution (oneDNN on a CPU) was the faster form on this CPU.
+
+    BENCHMARKS.md's training-profile section times both forms under each backend.
+    """
+    return False

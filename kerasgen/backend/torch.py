@@ -116,3 +116,11 @@ def write_slice(x, start, update):
     with torch.no_grad():
         x[index] = update
     return x
+
+
+def subpixel_transposed_conv():
+    """False: PyTorch's own transposed convolution was the faster form on this CPU.
+
+    BENCHMARKS.md's training-profile section times both forms under each backend.
+    """
+    return False

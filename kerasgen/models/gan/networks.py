@@ -11,7 +11,7 @@ import math
 import keras
 from keras import layers
 
-from kerasgen.layers import ConditionalBatchNormalization, SpectralNormalization
+from kerasgen.layers import ConditionalBatchNormalization, SpectralNormalization, SubpixelConv2DTranspose
 from kerasgen.models.networks import image_output_dtype
 
 DCGAN_SIZES = {28: 7, 32: 4, 64: 4}  # image side -> side of the first feature map
@@ -116,7 +116,8 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, 
 def _upsample(x, filters, upsampling, **conv):
     """Doubles the side of x with `filters` output channels."""
     if upsampling == "transpose":
-        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", **conv)(x)
+        # Keras' Conv2DTranspose, computed in its sub-pixel form where the backend says it is faster.
+        return SubpixelConv2DTranspose(filters, 4, strides=2, padding="same", **conv)(x)
     x = layers.UpSampling2D(2, interpolation="nearest")(x)
     return layers.Conv2D(filters, 3, padding="same", **conv)(x)
 

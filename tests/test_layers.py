@@ -452,6 +452,23 @@ def test_skew_shifts_row_i_right_by_i_and_unskew_undoes_it():
     np.testing.assert_array_equal(to_numpy(unskew(skewed, 4)), x)
 
 
+@pytest.mark.parametrize("color_channels", [1, 3])
+def test_diagonal_bilstm_row_methods_reproduce_call_row_by_row(color_channels):
+    # Cached sampling's contract: a row from the row above's hidden states, as `call` computes it.
+    layer = DiagonalBiLSTM(6, color_channels)
+    x = np.random.default_rng(0).normal(size=(2, 5, 7, 6)).astype("float32")
+    expected = to_numpy(layer(x))
+    h_lr = h_rl = ops.zeros((2, 7, 6))  # zeros above the first row
+    for i in range(5):
+        row = ops.convert_to_tensor(x[:, i:i + 1])
+        h_row, c_row = layer.call_row(row, h_lr, "left_to_right")
+        assert tuple(h_row.shape) == tuple(c_row.shape) == (2, 7, 6)
+        np.testing.assert_allclose(to_numpy(layer.output_row(h_row, h_rl)), expected[:, i], rtol=1e-5, atol=1e-5)
+        h_lr, (h_rl, _) = h_row, layer.call_row(row, h_rl, "right_to_left")
+    with pytest.raises(ValueError, match=r"direction must be one of .*; got 'up'"):
+        layer.call_row(row, h_lr, "up")
+
+
 def test_autoregressive_layers_bad_arguments():
     with pytest.raises(ValueError, match=r"RowLSTM: units must be a positive integer; got 0\."):
         RowLSTM(0)

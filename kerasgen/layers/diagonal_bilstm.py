@@ -7,6 +7,8 @@ from kerasgen.backend import scan
 from kerasgen.layers.masked_conv import MaskedConv2D
 from kerasgen.layers.row_lstm import check_units, lstm_update
 
+DIRECTIONS = ("left_to_right", "right_to_left")
+
 
 def skew(x):
     """(N, H, W, C) -> (N, H, W + H - 1, C): row i shifted right by i, zeros elsewhere."""
@@ -33,7 +35,8 @@ class DiagonalBiLSTM(keras.layers.Layer):
     runs the same way on the mirrored image; its output is shifted down one
     row before the two are added, so it carries only rows above and no pixel
     to the right in the current row leaks in. The output at (i, j) sees
-    every earlier pixel in raster order, and (i, j) itself.
+    every earlier pixel in raster order, and (i, j) itself. `call_row` and
+    `output_row` compute the same output a row at a time (cached sampling).
 
     Args:
         units: int >= 1, each direction's hidden features (the output width).
@@ -78,6 +81,10 @@ class DiagonalBiLSTM(keras.layers.Layer):
                 name=f"state_kernel_{d}", shape=(2, self.units, 4 * self.units), initializer="orthogonal"
             ))
 
+    def _step(self, gate, above, h, c, k):
+        """One LSTM step: the input's gates, the hidden state above and the (h, c) to the left, to (h, c)."""
+        return lstm_update(gate + ops.matmul(above, k[0]) + ops.matmul(h, k[1]), c, self.units)
+
     def _direction(self, x, conv, kernel):
         gates = skew(conv(x))  # (N, H, W + H - 1, 4 units)
         width = x.shape[2]
@@ -87,8 +94,7 @@ class DiagonalBiLSTM(keras.layers.Layer):
         def step(carry, gate_column):  # one diagonal: (N, H, 4 units)
             h, c = carry[..., :units], carry[..., units:]
             above = ops.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0)))
-            z = gate_column + ops.matmul(above, k[0]) + ops.matmul(h, k[1])
-            carry = ops.concatenate(lstm_update(z, c, units), axis=-1)
+            carry = ops.concatenate(self._step(gate_column, above, h, c, k), axis=-1)
             return carry, carry
 
         # The carry is one tensor, [h, c], and also the per-step output
@@ -97,6 +103,60 @@ class DiagonalBiLSTM(keras.layers.Layer):
         _, columns = scan(step, zeros, ops.transpose(gates, (2, 0, 1, 3)))
         columns = columns[..., :units]
         return unskew(ops.transpose(columns, (1, 2, 0, 3)), width)
+
+    def call_row(self, x_row, h_above, direction):
+        """One direction's states along one row, for cached sampling.
+
+        Unskewed, the left-to-right state at (i, j) depends only on the
+        input at (i, j), the hidden state at (i - 1, j) and the (h, c) at
+        (i, j - 1); the right-to-left one is the same on the mirrored row.
+        So a row's states follow from the row above's hidden states by a
+        scan along the row (W steps), as `call` computes them along the
+        diagonals.
+
+        Args:
+            x_row: (N, 1, W, features) the layer's input along row i.
+            h_above: (N, W, units) this direction's hidden state along row
+                i - 1 (zeros above the first row). The cell state runs along
+                the row only, so the row above's is not needed.
+            direction: "left_to_right" or "right_to_left".
+
+        Returns:
+            (h, c) of row i for that direction, each (N, W, units), column j
+            at index j; combine the hidden states with `output_row`.
+        """
+        if direction not in DIRECTIONS:
+            raise ValueError(f"{type(self).__name__}: direction must be one of {DIRECTIONS}; got {direction!r}.")
+        mirrored = direction == "right_to_left"
+        if mirrored:
+            x_row, h_above = ops.flip(x_row, axis=2), ops.flip(h_above, axis=1)
+        d = DIRECTIONS.index(direction)
+        gates = self.input_to_state[d](x_row)[:, 0]  # (N, W, 4 units)
+        k = ops.cast(self.state_kernels[d], gates.dtype)
+        units = self.units
+
+        def step(carry, pixel):  # one pixel: its gates and the hidden state above it, (N, 5 units)
+            h, c = carry[..., :units], carry[..., units:]
+            carry = ops.concatenate(self._step(pixel[..., : 4 * units], pixel[..., 4 * units:], h, c, k), axis=-1)
+            return carry, carry
+
+        pixels = ops.transpose(ops.concatenate([gates, ops.cast(h_above, gates.dtype)], axis=-1), (1, 0, 2))
+        _, states = scan(step, ops.zeros_like(gates[:, 0, : 2 * units]), pixels)
+        states = ops.transpose(states, (1, 0, 2))  # (N, W, 2 units)
+        if mirrored:
+            states = ops.flip(states, axis=1)
+        return states[..., :units], states[..., units:]
+
+    def output_row(self, h_left_to_right, h_right_to_left_above):
+        """Row i of `call`'s output, (N, W, units), as `call` forms it.
+
+        Args:
+            h_left_to_right: (N, W, units) the left-to-right hidden state of row i.
+            h_right_to_left_above: (N, W, units) the right-to-left hidden state
+                of row i - 1 (zeros for the first row): that direction's output
+                is shifted down one row, so row i sees no pixel to its right.
+        """
+        return h_left_to_right + h_right_to_left_above
 
     def call(self, x):
         left_to_right = self._direction(x, self.input_to_state[0], self.state_kernels[0])

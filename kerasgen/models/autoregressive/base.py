@@ -332,10 +332,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         if method not in SAMPLING_METHODS:
             raise ValueError(f"{owner}: method must be one of {SAMPLING_METHODS}; got {method!r}.")
         if method == "cached" and not self.supports_cached_sampling:
-            raise ValueError(
-                f"{owner} has no cached sampling (each of its outputs depends on whole earlier "
-                "rows through recurrent state); use method='naive'."
-            )
+            raise ValueError(f"{owner} has no cached sampling; use method='naive'.")
         n = len(x)
         labels = self._labels_for(labels, n)
         rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)

@@ -26,14 +26,18 @@ class PixelRNN(AutoregressiveModel):
     The recurrences run as Python loops over rows or diagonals, unrolled
     into the compiled graph (H steps per Row LSTM layer, 2 (H + W - 1) per
     Diagonal BiLSTM layer): compile time grows with the image size.
-    A Row LSTM samples "cached" by default: a row's states depend only on
-    the row above's states and this row's earlier pixels, so each subpixel
-    reruns one row of the network, not all H rows. A Diagonal BiLSTM
-    samples "naive" only (the network is rerun per subpixel, inside one
-    compiled loop): its right-to-left direction reads the whole row above,
-    through every later diagonal. `predict(x)` returns p(x_i | x_<i) for every
-    subpixel (Bernoulli p shaped like x, or (N, H, W, C, K) level
-    probabilities); see `AutoregressiveModel`.
+    Both kinds sample "cached" by default: each subpixel reruns one row of
+    the network, not all H rows, and draws what "naive" draws for a seed.
+    A Row LSTM's row depends only on the row above's (h, c) and this row's
+    pixels, so the cache holds each layer's (h, c) of the row above. A
+    Diagonal BiLSTM's left-to-right state at (i, j) depends on the states
+    at (i - 1, j) and (i, j - 1), and its right-to-left output is shifted
+    down one row, so row i reads that direction's states of row i - 1 only:
+    the cache holds each layer's hidden states of the row above for both
+    directions, each subpixel reruns the left-to-right scan along its row
+    (W steps a layer), and a finished row is run once in both directions.
+    `predict(x)` returns p(x_i | x_<i) for every subpixel (Bernoulli p shaped
+    like x, or (N, H, W, C, K) level probabilities); see `AutoregressiveModel`.
 
     Args:
         image_shape: (H, W, C), C in {1, 3}.
@@ -57,6 +61,8 @@ class PixelRNN(AutoregressiveModel):
     model.evaluate_nll(x)["bits_per_dim"]
     ```
     """
+
+    supports_cached_sampling = True
 
     def __init__(self, image_shape=(28, 28, 1), likelihood="bernoulli", num_levels=None,
                  num_mixtures=5, kind="row_lstm", units=None, num_layers=2, first_kernel_size=7,
@@ -98,11 +104,7 @@ class PixelRNN(AutoregressiveModel):
         self.output_conv.build((None, h, w, self.units))
         self.built = True
 
-    @property
-    def supports_cached_sampling(self):
-        return self.kind == "row_lstm"
-
-    # -- cached sampling (Row LSTM): one row of the network per subpixel --------------------------------
+    # -- cached sampling: one row of the network per subpixel ----------------------------------------
 
     def _cache_input_padding(self):
         p = self.first_kernel_size // 2
@@ -111,21 +113,37 @@ class PixelRNN(AutoregressiveModel):
     def _cache_init(self, x_padded, one_hot):
         n, width = ops.shape(x_padded)[0], self.image_shape[1]
         zeros = ops.zeros((n, width, self.units), dtype="float32")
-        return (x_padded,) + (zeros,) * (2 * self.num_layers)  # (h, c) of the row above, each layer
+        # Each layer's states of the row above: Row LSTM (h, c); Diagonal BiLSTM the hidden
+        # states of its left-to-right and right-to-left directions.
+        return (x_padded,) + (zeros,) * (2 * self.num_layers)
 
-    def _row_params(self, x_padded, i, states):
-        """Row i's raw outputs (N, W, C * P) and its (h, c) per layer, from the row above's states."""
+    def _recurrent_row(self, rec, h, above, complete):
+        """A recurrent layer's output along a row (N, W, units) and the states it leaves for the row below.
+
+        A Diagonal BiLSTM runs its right-to-left direction only if `complete`
+        (the row is final); otherwise that direction's states are the cached ones.
+        """
+        if self.kind == "row_lstm":
+            h_row, c_row = rec.call_row(h, *above)
+            return h_row, (h_row, c_row)
+        h_lr, _ = rec.call_row(h, above[0], "left_to_right")
+        # The right-to-left states of this row first matter for the row below.
+        h_rl = rec.call_row(h, above[1], "right_to_left")[0] if complete else above[1]
+        return rec.output_row(h_lr, above[1]), (h_lr, h_rl)
+
+    def _row_params(self, x_padded, i, states, complete=False):
+        """Row i's raw outputs (N, W, C * P) and its states per layer, from the row above's states."""
         h = self.input_conv.call_row(x_padded, i)  # (N, 1, W, units)
         new = []
         for layer, (rec, res) in enumerate(zip(self.recurrent, self.residual)):
-            h_row, c_row = rec.call_row(h, states[2 * layer], states[2 * layer + 1])
-            new += [h_row, c_row]
-            h = h + res(h_row[:, None])
+            out, row_states = self._recurrent_row(rec, h, states[2 * layer:2 * layer + 2], complete)
+            new += row_states
+            h = h + res(out[:, None])
         return self.output_conv(ops.relu(self.head(ops.relu(h))))[:, 0], new
 
     def _cache_row(self, state, i, one_hot):
         # Row i - 1 is complete: its final states become the row above's for row i (zeros for row 0).
-        _, new = self._row_params(state[0], ops.maximum(i - 1, 0), state[1:])
+        _, new = self._row_params(state[0], ops.maximum(i - 1, 0), state[1:], complete=True)
         first = ops.convert_to_tensor(i) == 0
         return (state[0],) + tuple(ops.where(first, old, s) for old, s in zip(state[1:], new))
 

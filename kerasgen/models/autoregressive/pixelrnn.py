@@ -23,9 +23,9 @@ class PixelRNN(AutoregressiveModel):
       direction along the diagonals, unskew), whose receptive field covers
       every earlier pixel.
 
-    The recurrences run as Python loops over rows or diagonals, unrolled
-    into the compiled graph (H steps per Row LSTM layer, 2 (H + W - 1) per
-    Diagonal BiLSTM layer): compile time grows with the image size.
+    The recurrences run over rows or diagonals with `kerasgen.backend.scan`
+    (H steps per Row LSTM layer, 2 (H + W - 1) per Diagonal BiLSTM layer):
+    one compiled loop under TensorFlow and JAX, a Python loop under PyTorch.
     Both kinds sample "cached" by default: each subpixel reruns one row of
     the network, not all H rows, and draws what "naive" draws for a seed.
     A Row LSTM's row depends only on the row above's (h, c) and this row's

@@ -16,9 +16,13 @@ Each backend compiles these the way Keras' `fit` does on this machine: JAX
 `jax.jit`, TensorFlow `tf.function` (no XLA: Keras leaves it off on a CPU),
 PyTorch eagerly. Every backend runs in its own process; the rounds
 interleave the backends (TF, JAX, torch, TF, ...), and the report gives
-medians. A second table runs the JAX worker for the autoencoder under XLA
-CPU flags that might change how convolutions run (oneDNN, XNNPACK, the
-Eigen thread pool), to see whether a setting closes the gap.
+medians. A second table times the DCGAN generator's transposed
+convolutions (28x28 and 64x64 images) as `keras.ops.conv_transpose` and in
+the sub-pixel form of `kerasgen.layers.SubpixelConv2DTranspose`, under each
+backend: the measurement behind `kerasgen.backend.subpixel_transposed_conv()`.
+A third runs the JAX worker for the autoencoder under XLA CPU flags that
+might change how convolutions run (oneDNN, XNNPACK, the Eigen thread pool),
+to see whether a setting closes the gap.
 
     python benchmarks/profile_training.py            # measure, write the JSON and BENCHMARKS.md's section
     python benchmarks/profile_training.py --report   # BENCHMARKS.md's section from the JSON
@@ -47,6 +51,8 @@ END = "<!-- training-profile:end -->"
 BACKENDS = ("tensorflow", "jax", "torch")
 NETWORKS = ("autoencoder", "dcgan", "dcgan_resize")
 # XLA CPU settings tried on the JAX worker (the empty one: XLA's defaults).
+# The DCGAN generator's transposed convolutions: (input side, input channels, filters), 28x28 then 64x64.
+TRANSPOSED_SHAPES = ((7, 128, 64), (14, 64, 1), (4, 256, 128), (8, 128, 64), (16, 64, 32), (32, 32, 3))
 JAX_FLAG_SETS = ("", "--xla_cpu_use_onednn=true", "--xla_cpu_use_xnnpack=false",
                  "--xla_cpu_multi_thread_eigen=false")
 MARK = "@@profile "
@@ -62,6 +68,7 @@ def parse_args(argv):
     p.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"), help="the file --report writes")
     p.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     p.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=NETWORKS, help=argparse.SUPPRESS)
+    p.add_argument("--transposed", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     for key in ("rounds", "repeats", "batch_size"):
         if getattr(args, key) < 1:
@@ -134,6 +141,53 @@ def _functions(backend, layer, x):
     return forward, step
 
 
+def _kernel_step(backend, fn, x, kernel):
+    """step() for fn(x, kernel): the gradient of sum(fn(x, kernel) ** 2) with respect to x and kernel."""
+    if backend == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        step = jax.jit(jax.grad(lambda x, k: jnp.sum(fn(x, k) ** 2), argnums=(0, 1)))
+        return lambda: jax.block_until_ready(step(x, kernel))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x, kernel = tf.constant(x), tf.constant(kernel)
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                tape.watch([x, kernel])
+                loss = tf.reduce_sum(fn(x, kernel) ** 2)
+            return tape.gradient(loss, [x, kernel])
+
+        return lambda: [g.numpy() for g in step()]
+    import torch
+
+    x, kernel = torch.tensor(x, requires_grad=True), torch.tensor(kernel, requires_grad=True)
+    return lambda: torch.autograd.grad((fn(x, kernel) ** 2).sum(), [x, kernel])
+
+
+def _transposed_convs(backend, batch_size, repeats):
+    """The DCGAN generator's transposed convolutions (28x28 and 64x64 images) in both forms, timed."""
+    import numpy as np
+    from keras import ops
+
+    from kerasgen.layers import subpixel_conv_transpose
+
+    forms = {"conv_transpose": lambda x, k: ops.conv_transpose(x, k, strides=2, padding="same"),
+             "subpixel": subpixel_conv_transpose}
+    rows = []
+    for side, channels, filters in TRANSPOSED_SHAPES:
+        rng = np.random.default_rng(0)
+        x = rng.random((batch_size, side, side, channels), dtype="float32")
+        kernel = rng.normal(size=(4, 4, filters, channels)).astype("float32") * 0.05
+        rows.append({"input": [side, side, channels], "filters": filters,
+                     **{f"{form}_ms": round(_ms(_kernel_step(backend, fn, x, kernel), repeats), 3)
+                        for form, fn in forms.items()}})
+    return rows
+
+
 def _ms(function, repeats):
     function()  # warm-up: tracing and compilation
     start = time.perf_counter()
@@ -161,18 +215,23 @@ def worker(args):
                          "forward_ms": round(_ms(forward, args.repeats), 3),
                          "step_ms": round(_ms(step, args.repeats), 3)})
         out["networks"][name] = rows
+    if args.transposed:
+        from kerasgen.backend import subpixel_transposed_conv
+
+        out["transposed"] = _transposed_convs(args.worker, args.batch_size, args.repeats)
+        out["subpixel_chosen"] = subpixel_transposed_conv()
     print(MARK + json.dumps(out), flush=True)
 
 
 # -- the driver --------------------------------------------------------------------------------------------
 
 
-def _run_worker(args, backend, networks, xla_flags=None):
+def _run_worker(args, backend, networks, xla_flags=None, transposed=False):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     if xla_flags is not None:
         env["XLA_FLAGS"] = xla_flags
     command = [sys.executable, os.path.abspath(__file__), "--worker", backend, "--repeats", str(args.repeats),
-               "--batch-size", str(args.batch_size), "--networks", *networks]
+               "--batch-size", str(args.batch_size), "--networks", *networks] + ["--transposed"] * transposed
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200)
     for line in done.stdout.splitlines():
         if line.startswith(MARK):
@@ -188,12 +247,15 @@ def measure(args):
               "rounds": args.rounds,
               "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                           "load_average_at_start": [round(v, 2) for v in os.getloadavg()]},
-              "versions": {}, "backends": {b: [] for b in BACKENDS}, "jax_flags": {f: [] for f in JAX_FLAG_SETS}}
+              "versions": {}, "backends": {b: [] for b in BACKENDS},
+              "transposed": {b: [] for b in BACKENDS}, "subpixel_chosen": {}, "jax_flags": {f: [] for f in JAX_FLAG_SETS}}
     for round_ in range(args.rounds):
         for backend in BACKENDS:
-            found = _run_worker(args, backend, NETWORKS)
+            found = _run_worker(args, backend, NETWORKS, transposed=True)
             result["versions"][backend] = found["versions"]
             result["backends"][backend].append(found["networks"])
+            result["transposed"][backend].append(found["transposed"])
+            result["subpixel_chosen"][backend] = found["subpixel_chosen"]
             print(f"round {round_}: {backend} done", flush=True)
         for flags in JAX_FLAG_SETS:
             result["jax_flags"][flags].append(_run_worker(args, "jax", ["autoencoder"], flags)["networks"])
@@ -260,6 +322,20 @@ def section(result):
                  "network is as slow under JAX: the speed section's Keras fit rows)."
                  if len(slower) * 2 > len(convs) else " Most convolutions are not slower under JAX here, so "
                  "they do not explain a JAX gap in the speed section."), ""]
+    lines += ["The DCGAN generator's transposed convolutions (stride 2, 4x4 kernel, \"same\"; 28x28 images, then "
+              "64x64) as `keras.ops.conv_transpose` and in the sub-pixel form of "
+              "`kerasgen.layers.SubpixelConv2DTranspose` (one stride-1 convolution and depth-to-space, the same "
+              "outputs), gradient step ms; `kerasgen.backend.subpixel_transposed_conv()` picks the sub-pixel form "
+              "under " + (", ".join(b for b in BACKENDS if result["subpixel_chosen"][b]) or "no backend") + ":", "",
+              "| input | filters | " + " | ".join(f"{b} conv_transpose | {b} sub-pixel" for b in BACKENDS) + " |",
+              "|---|---:|" + "---:|" * (2 * len(BACKENDS))]
+    for i, row in enumerate(result["transposed"]["tensorflow"][0]):
+        cells = []
+        for b in BACKENDS:
+            for form in ("conv_transpose", "subpixel"):
+                cells.append(f"{statistics.median(r[i][form + '_ms'] for r in result['transposed'][b]):.1f}")
+        lines.append(f"| {'x'.join(str(d) for d in row['input'])} | {row['filters']} | " + " | ".join(cells) + " |")
+    lines.append("")
     flags = {f: sum(r["step_ms"] for r in _medians(result["jax_flags"][f], "autoencoder").values())
              for f in JAX_FLAG_SETS}
     base = flags[""]

@@ -447,7 +447,9 @@ def _goals_section(data):
                 mine, theirs = _speed(runs[(backend, model, "kerasgen")], n), _speed(run, n)
                 if mine and theirs:
                     ratio = mine / theirs
-                    checks[contestant].append((model, f"{model} {backend}", ratio, ratio >= GOALS[contestant][1]))
+                    mark = " (unstable)" if _unstable(runs[(backend, model, "kerasgen")], run) else ""
+                    checks[contestant].append((model, f"{model} {backend}{mark}", ratio,
+                                               ratio >= GOALS[contestant][1]))
         for model, name, _, _, ratio in _ratios(training, runs, "kerasgen"):
             checks["training_spread"].append((model, name, ratio, ratio <= GOALS["training_spread"][1]))
     if sampling:
@@ -488,9 +490,18 @@ WHY = {
                     "convolution transposes its channels-last input and its kernel to PyTorch's layout.",
     },
     "training_spread": {
-        "dcgan": "JAX is the slowest; its generator upsamples with strided `Conv2DTranspose`, slow in XLA on a "
-                 "CPU (ANCHORS.md). JAX is the slowest for every model here, those without a transposed "
-                 "convolution too, and that gap is not profiled yet.",
+        None: "JAX is the slowest for every model, and Keras' own fit is as slow under JAX as kerasgen's step on "
+              "the same network (the Keras fit rows): the training-profile section below times each layer alone, "
+              "and XLA's CPU convolutions, forward and backward, are slower than TensorFlow's on most layers, "
+              "with none of the XLA settings tried there closing the gap. That is below Keras and kerasgen. The "
+              "one layer kerasgen could change, the DCGAN generator's transposed convolution, runs in the faster "
+              "sub-pixel form under JAX (`kerasgen.layers.SubpixelConv2DTranspose`; the profile section times both "
+              "forms).",
+    },
+    "cached": {
+        None: "under PyTorch the loop runs eagerly, and a cached subpixel is many small `keras.ops` calls whose "
+              "Python cost (the sampling profile below) does not shrink with the work, so caching saves less than "
+              "under XLA, which runs the loop as one program.",
     },
     "sampling_spread": {
         None: "TensorFlow and JAX run the whole loop as one XLA program; PyTorch issues every operation "
@@ -590,10 +601,18 @@ def _training_section(result):
                 mine = _speed(own, n)
                 theirs = _speed(peer, n) if peer else None
                 ratio = f"{mine / theirs:.2f}x" if isinstance(mine, float) and isinstance(theirs, float) else "-"
+                if ratio != "-" and _unstable(own, peer):
+                    ratio += " †"
                 lines.append(f"| {model if i == 0 else ''} | {backend if i == 0 else ''} | "
                              f"{_fmt(mine) if i == 0 else ''} | {PEER_NAMES.get(other, '-')} | "
                              f"{_fmt(theirs)} | {ratio} |")
     lines.append("")
+    if any(_unstable(r) for r in result["runs"]):
+        lines += [f"†: the timed epochs of one of the two differ in speed by more than {UNSTABLE}x (the machine "
+                  "is shared: an epoch ran at one speed or at about half of it), so its ratio rests on too few "
+                  "steady epochs; " + ", ".join(f"{r['backend']} {r['model']} {r['contestant']} "
+                                               f"{'/'.join(_fmt(v) for v in r['images_per_second'])}"
+                                               for r in result["runs"] if _unstable(r)) + " images/s.", ""]
     lines += _spread(result, runs, "kerasgen")
     lines += _spread(result, runs, "kerasgen_resize")
     lines += _errors(result)
@@ -616,6 +635,19 @@ def _errors(result):
 def _sig(value, digits=4):
     """`value` to `digits` significant figures."""
     return float(f"{value:.{digits}g}")
+
+
+UNSTABLE = 1.3  # a run whose timed epochs' speeds differ by more than this factor is marked
+
+
+def _unstable(*runs):
+    """Whether any of the runs' timed rounds differ in speed by more than UNSTABLE (a busy spell of the
+    shared machine: with two cores, a round ran at one speed or at about half of it)."""
+    for run in runs:
+        times = (run or {}).get("seconds") or []
+        if len(times) > 1 and max(times) / min(times) > UNSTABLE:
+            return True
+    return False
 
 
 def _speed(run, images=None):

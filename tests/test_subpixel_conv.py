@@ -14,7 +14,7 @@ def numpy(x):
     return np.array(ops.convert_to_numpy(x))
 
 
-@pytest.mark.parametrize("shape,filters", [((2, 7, 7, 8), 4), ((3, 5, 6, 2), 1), ((1, 4, 4, 3), 3)])
+@pytest.mark.parametrize("shape,filters", [((2, 7, 7, 8), 4), ((3, 5, 6, 2), 1)])
 def test_the_subpixel_form_equals_the_transposed_convolution_and_its_gradients(shape, filters):
     rng = np.random.default_rng(0)
     x = ops.convert_to_tensor(rng.normal(size=shape).astype("float32"))

@@ -28,7 +28,7 @@ import pstats
 import sys
 import time
 
-from sections import write_section  # benchmarks/sections.py, beside this script
+from sections import write_report  # benchmarks/sections.py, beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results", "sampling_profile.json")
@@ -121,10 +121,7 @@ def section(result):
 
 
 def report(args):
-    with open(args.out) as f:
-        result = json.load(f)
-    write_section(args.benchmarks_md, BEGIN, END, section(result))
-    print(f"wrote the profile section of {args.benchmarks_md}")
+    write_report(args.out, args.benchmarks_md, BEGIN, END, section, "profile")
 
 
 def main(argv=None):

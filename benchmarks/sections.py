@@ -16,3 +16,13 @@ def write_section(path, begin, end, section):
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     with open(path, "w") as f:
         f.write(text)
+
+
+def write_report(results_path, path, begin, end, section, what):
+    """Writes the section that `section(result)` makes from the JSON at `results_path` into `path`."""
+    import json
+
+    with open(results_path) as f:
+        result = json.load(f)
+    write_section(path, begin, end, section(result))
+    print(f"wrote the {what} section of {path}")

@@ -111,8 +111,7 @@ class GAN(GenerativeModel, Sampler, Conditional):
         checks.check_integer(latent_dim, "latent_dim", owner, what="a positive integer")
         checks.check_integer(base_filters, "base_filters", owner, what="a positive integer")
         hidden_dims = checks.check_sizes(hidden_dims, "hidden_dims", owner)
-        if upsampling not in networks.UPSAMPLING:
-            raise ValueError(f"{owner}: upsampling must be one of {networks.UPSAMPLING}; got {upsampling!r}.")
+        networks.check_upsampling(upsampling, owner)
         image_shape = checks.check_image_shape(image_shape, owner, vectors=True)
         is_image = len(image_shape) == 3
         # The base checks images only: a (D,) shape is checked here, in _checked_inputs.

@@ -81,6 +81,11 @@ def check_dcgan_shape(image_shape, owner):
         )
 
 
+def check_upsampling(upsampling, owner):
+    if upsampling not in UPSAMPLING:
+        raise ValueError(f"{owner}: upsampling must be one of {UPSAMPLING}; got {upsampling!r}.")
+
+
 def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, upsampling="transpose",
                     name="generator"):
     """z -> images in [-1, 1]: a projection, then upsampling convolutions.
@@ -93,8 +98,7 @@ def dcgan_generator(latent_dim, image_shape, base_filters=64, num_classes=None, 
     Odena et al. 2016; BENCHMARKS.md's speed section times both under each
     backend).
     """
-    if upsampling not in UPSAMPLING:
-        raise ValueError(f"dcgan_generator: upsampling must be one of {UPSAMPLING}; got {upsampling!r}.")
+    check_upsampling(upsampling, "dcgan_generator")
     side, channels = image_shape[0], image_shape[-1]
     start = DCGAN_SIZES[side]
     stages = int(math.log2(side // start))

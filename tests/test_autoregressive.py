@@ -1,6 +1,7 @@
 """PixelCNN, Gated PixelCNN and PixelRNN: causality, exact likelihood, sampling, training."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -278,10 +279,27 @@ def test_the_compiled_sampling_loop_draws_what_the_plain_one_draws():
     # TensorFlow, where Keras leaves it off on a CPU), not what it draws.
     model = small_model("gated", 3, "logistic_mixture", num_levels=6)
     compiled = model.sample(4, labels=1, seed=3)
-    sampler = model.__dict__["_sampler_cached"]
-    assert sampler.jit_compile == (keras.backend.backend() in ("tensorflow", "jax"))
-    sampler.jit_compile, sampler.predict_function = False, None
-    np.testing.assert_array_equal(model.sample(4, labels=1, seed=3), compiled)
+    assert model.__dict__["_sampler_cached_auto"].jit_compile == (keras.backend.backend() in ("tensorflow", "jax"))
+    plain = model.sample(4, labels=1, seed=3, jit_compile=False)
+    assert model.__dict__["_sampler_cached_False"].jit_compile is False
+    np.testing.assert_array_equal(plain, compiled)
+
+
+def test_compiled_steps_draw_what_eager_steps_draw_and_follow_new_weights():
+    # jit_compile=True: under PyTorch each step of the loop goes through
+    # torch.compile (kerasgen.backend.compile_step); elsewhere the loop is
+    # compiled whole, as for "auto". The compiled steps must read the
+    # weights as they are at each call, not as they were when compiled.
+    model = small_model("pixelcnn", 1, "categorical", num_levels=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no silent fall-back to eager steps
+        compiled = model.sample(3, seed=5, jit_compile=True)
+        np.testing.assert_array_equal(compiled, model.sample(3, seed=5, jit_compile=False))
+        for v in model.trainable_variables:
+            v.assign(v.numpy() * 1.7 + 0.05)
+        moved = model.sample(3, seed=5, jit_compile=True)
+    np.testing.assert_array_equal(moved, model.sample(3, seed=5, jit_compile=False))
+    assert not np.array_equal(moved, compiled)
 
 
 @pytest.mark.parametrize("name", ["pixelcnn", "gated", "diagonal_bilstm"])

@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same eight
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same nine
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -20,11 +20,16 @@ names and nothing else that the rest of the library may rely on:
   torch's default intra-op threads slow down several times over on a busy
   CPU; its version runs the loop on one thread and restores the setting.
   TensorFlow and JAX compile the loop as one program and set nothing.
-- `compile_loop(helper)`: makes the `keras.Model` that wraps such a loop
+- `compile_loop(helper, jit_compile)`: makes the `keras.Model` that wraps such a loop
   for `predict()` compile it the fastest way the backend has: XLA under
   TensorFlow (which Keras leaves off on a CPU-only machine; 9x faster for
   PixelCNN sampling here, the same samples), nothing to do under JAX
-  (already XLA) and PyTorch (eager).
+  (already XLA); PyTorch keeps the loop in Python. `jit_compile=False`
+  turns XLA off.
+- `compile_step(step, jit_compile)`: one step of that loop (a subpixel, a
+  row), compiled by `torch.compile` under PyTorch when `jit_compile` is
+  True (faster per image after a first call that compiles; BENCHMARKS.md
+  times both); unchanged elsewhere, where the whole loop is compiled.
 - `write_slice(x, start, update)`: `keras.ops.slice_update` for that loop,
   which owns `x` and never reads its old value again: in place under
   PyTorch, whose `slice_update` copies all of `x` for every subpixel;
@@ -52,18 +57,18 @@ _BACKEND = keras.backend.backend()
 if _BACKEND == "tensorflow":
     from kerasgen.backend.tensorflow import StepMixin as _StepMixin
     from kerasgen.backend.tensorflow import (
-        compile_loop, input_gradient, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
-        write_slice)
+        compile_loop, compile_step, input_gradient, sampling_threads, scan, subpixel_transposed_conv,
+        usable_after_failure, write_slice)
 elif _BACKEND == "jax":
     from kerasgen.backend.jax import StepMixin as _StepMixin
     from kerasgen.backend.jax import (
-        compile_loop, input_gradient, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
-        write_slice)
+        compile_loop, compile_step, input_gradient, sampling_threads, scan, subpixel_transposed_conv,
+        usable_after_failure, write_slice)
 elif _BACKEND == "torch":
     from kerasgen.backend.torch import StepMixin as _StepMixin
     from kerasgen.backend.torch import (
-        compile_loop, input_gradient, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
-        write_slice)
+        compile_loop, compile_step, input_gradient, sampling_threads, scan, subpixel_transposed_conv,
+        usable_after_failure, write_slice)
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "

@@ -183,9 +183,15 @@ def sampling_threads():
     return contextlib.nullcontext()
 
 
-def compile_loop(helper):
-    """Nothing to set: Keras compiles JAX's predict() with XLA already."""
+def compile_loop(helper, jit_compile="auto"):
+    """Keras compiles JAX's predict() with XLA already; `jit_compile=False` asks it not to."""
+    helper.jit_compile = jit_compile is not False
     return helper
+
+
+def compile_step(step, jit_compile="auto"):
+    """`step` itself: the whole loop around it is compiled (`compile_loop`)."""
+    return step
 
 
 def write_slice(x, start, update):

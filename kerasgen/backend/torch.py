@@ -15,6 +15,7 @@ thread.
 """
 
 import contextlib
+import warnings
 
 import torch
 
@@ -98,9 +99,56 @@ def scan(step, init, xs):
     return carry, torch.stack(ys, dim=0)
 
 
-def compile_loop(helper):
-    """Nothing to set: the loop runs eagerly (see `sampling_threads`)."""
+def compile_loop(helper, jit_compile="auto"):
+    """Leaves `helper`'s loop to Python: Keras' own `torch.compile` of the whole
+    `predict()` step would unroll every subpixel into one graph. With
+    `jit_compile=True` the steps inside the loop are compiled instead
+    (`compile_step`)."""
+    helper.jit_compile = False
     return helper
+
+
+def compile_step(step, jit_compile="auto"):
+    """`step` compiled by `torch.compile` (inductor) when `jit_compile` is True.
+
+    One cached subpixel is a few dozen tiny operations, each costing far more
+    in Python (Keras' `keras.ops` layer and torch's dispatcher) than in
+    arithmetic. Compiled once with symbolic sizes and indices, the step runs
+    as generated code with the same results. The first call compiles, for
+    minutes on a small CPU (less when inductor's disk cache already holds
+    the code), which is why "auto" (the default) stays eager; BENCHMARKS.md's
+    sampling table times both, and the first call, for each default model.
+    If the compiler fails (no C++ compiler, an operation dynamo cannot
+    trace, a fault inside dynamo), a warning says so and the step runs
+    eagerly from then on. `step` must give the same result when run again
+    on inputs a failed compiled run may have partly written.
+    """
+    if jit_compile is not True:
+        return step
+    return _CompiledStep(step)
+
+
+class _CompiledStep:
+    """A step run through `torch.compile`, eager again if compiling fails."""
+
+    def __init__(self, step):
+        self.step = step
+        self.compiled = torch.compile(step, dynamic=True)
+
+    def __call__(self, *args):
+        if self.compiled is not None:
+            try:
+                return self.compiled(*args)
+            except Exception as error:  # BackendCompilerFailed, InductorError, a fault inside dynamo, ...
+                # Running the step again eagerly is safe: a sampling step writes the subpixel it draws
+                # and the cache entries it derives from it, the same values on a second run. An error
+                # of the step itself is raised again by the eager run.
+                warnings.warn(
+                    f"torch.compile could not compile {getattr(self.step, '__qualname__', self.step)} "
+                    f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); "
+                    "it runs eagerly instead.", RuntimeWarning, stacklevel=2)
+                self.compiled = None
+        return self.step(*args)
 
 
 def write_slice(x, start, update):

@@ -131,7 +131,7 @@ class DiagonalBiLSTM(keras.layers.Layer):
         if mirrored:
             x_row, h_above = ops.flip(x_row, axis=2), ops.flip(h_above, axis=1)
         d = DIRECTIONS.index(direction)
-        gates = self.input_to_state[d](x_row)[:, 0]  # (N, W, 4 units)
+        gates = self.input_to_state[d].call_pixel(x_row)[:, 0]  # (N, W, 4 units); a 1x1 kernel
         k = ops.cast(self.state_kernels[d], gates.dtype)
         units = self.units
 

@@ -6,6 +6,7 @@ from keras import ops
 from kerasgen import checks
 from kerasgen.backend import scan
 from kerasgen.layers.masked_conv import MaskedConv2D
+from kerasgen.utils.padding import zero_pad
 
 
 def lstm_update(z, c, units):
@@ -74,7 +75,7 @@ class RowLSTM(keras.layers.Layer):
 
     def _step(self, gate_row, h, c, k):
         """One row: gates (N, W, 4 units) and the row above's (h, c), each (N, W, units), to this row's (h, c)."""
-        hp = ops.pad(h, ((0, 0), (1, 1), (0, 0)))
+        hp = zero_pad(h, ((0, 0), (1, 1), (0, 0)))  # not ops.pad: see kerasgen.utils.padding
         z = gate_row + ops.matmul(hp[:, :-2], k[0]) + ops.matmul(hp[:, 1:-1], k[1]) + ops.matmul(hp[:, 2:], k[2])
         return lstm_update(z, c, self.units)
 
@@ -89,7 +90,9 @@ class RowLSTM(keras.layers.Layer):
         Returns:
             (h, c) of this row, each (N, W, units); h equals ``self(x)[:, i]``.
         """
-        gates = self.input_to_state(x_row)[:, 0]  # the 1 x 3 kernel sees this row only
+        # The 1 x 3 kernel sees this row only; call_row computes it from the masked kernel as
+        # fixed_weights() holds it during sampling.
+        gates = self.input_to_state.call_row(zero_pad(x_row, ((0, 0), (0, 0), (1, 1), (0, 0))), 0)[:, 0]
         return self._step(gates, h, c, ops.cast(self.state_kernel, gates.dtype))
 
     def call(self, x):

@@ -312,12 +312,17 @@ class VQVAE(GenerativeModel, Encoder, Reconstructor, Sampler):
         self.prior = model
         return history
 
-    def sample(self, n, seed=None, method=None, batch_size=None):
-        """Draws n images: code grids from the prior, then the decoder's output."""
+    def sample(self, n, seed=None, method=None, batch_size=None, jit_compile="auto"):
+        """Draws n images: code grids from the prior, then the decoder's output.
+
+        seed, method, batch_size and jit_compile go to the prior's `sample`
+        (`kerasgen.models.PixelCNN.sample`).
+        """
         checks.check_integer(n, "n", type(self).__name__, what="a positive integer")
         if self.prior is None:
             raise ValueError(f"{type(self).__name__} has no prior yet: call fit_prior(x) after fit().")
-        codes = self.prior.sample(n, seed=seed, method=method, batch_size=batch_size)[..., 0]
+        codes = self.prior.sample(n, seed=seed, method=method, batch_size=batch_size,
+                                  jit_compile=jit_compile)[..., 0]
         return self.decode(codes.astype("int32"))
 
     def get_config(self):

@@ -10,7 +10,7 @@ from keras import ops
 from kerasgen import losses
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.layers.masked_conv import fixed_weights
-from kerasgen.backend import compile_loop, sampling_threads, write_slice
+from kerasgen.backend import compile_loop, compile_step, sampling_threads, write_slice
 from kerasgen.models.autoregressive import distributions
 from kerasgen.protocols import Conditional, DensityModel, Sampler
 from kerasgen import checks
@@ -246,7 +246,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
 
     # -- sampling -------------------------------------------------------------
 
-    def sample(self, n, labels=None, seed=None, method=None, batch_size=None, verbose=0):
+    def sample(self, n, labels=None, seed=None, method=None, batch_size=None, verbose=0, jit_compile="auto"):
         """Draws n images, one subpixel at a time, in raster order.
 
         The whole loop runs as one compiled program per batch under TensorFlow
@@ -267,16 +267,33 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
                 every subpixel). Default: "cached" where the model has it.
             batch_size: images per compiled loop; default min(n, 64).
             verbose: 0 or 1.
+            jit_compile: "auto", True or False. "auto" compiles the loop with
+                XLA under TensorFlow and JAX and runs it eagerly under
+                PyTorch. True under PyTorch compiles each step of the loop
+                with `torch.compile`: the same images, several times faster
+                per image, after a first call that compiles for minutes on
+                a small CPU (BENCHMARKS.md's sampling table times both), so
+                it pays off for many images, not for a few. False turns XLA
+                off under TensorFlow and JAX.
 
         Returns:
             float32 NumPy array (n, H, W, C) of levels.
+
+        Example:
+
+        ```python
+        import kerasgen
+        model = kerasgen.models.PixelCNN(image_shape=(4, 4, 1), filters=8, num_blocks=1)
+        assert model.sample(2, seed=0).shape == (2, 4, 4, 1)
+        ```
         """
         n = checks.check_integer(n, "n", type(self).__name__, what="a positive integer")
         shape = (n,) + self.image_shape
         return self._fill(np.zeros(shape, "float32"), np.zeros(shape, "float32"), labels, seed,
-                          method, batch_size, verbose)
+                          method, batch_size, verbose, jit_compile)
 
-    def complete(self, x, mask, labels=None, seed=None, method=None, batch_size=None, verbose=0):
+    def complete(self, x, mask, labels=None, seed=None, method=None, batch_size=None, verbose=0,
+                 jit_compile="auto"):
         """Fills in the unknown subpixels of partly given images (inpainting).
 
         Subpixels are drawn in raster order, each from p(x_i | x_<i): a known
@@ -290,7 +307,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
             x: images (N, H, W, C) of levels; values where `mask` is 0 are ignored.
             mask: (N, H, W) or (N, H, W, C), or one (H, W[, C]) mask for all
                 images; 1 (or True) where x is known.
-            labels, seed, method, batch_size, verbose: as in `sample`.
+            labels, seed, method, batch_size, verbose, jit_compile: as in `sample`.
 
         Returns:
             float32 NumPy array (N, H, W, C); equal to x wherever mask is 1.
@@ -323,9 +340,9 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
             given = given[..., None]
         given = np.ascontiguousarray(np.broadcast_to(given, x_arr.shape), dtype="float32")
         x_known = self.check_images(np.where(given > 0, x_arr, 0))
-        return self._fill(x_known, given, labels, seed, method, batch_size, verbose)
+        return self._fill(x_known, given, labels, seed, method, batch_size, verbose, jit_compile)
 
-    def _fill(self, x, given, labels, seed, method, batch_size, verbose):
+    def _fill(self, x, given, labels, seed, method, batch_size, verbose, jit_compile):
         owner = type(self).__name__
         if method is None:
             method = "cached" if self.supports_cached_sampling else "naive"
@@ -333,13 +350,17 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
             raise ValueError(f"{owner}: method must be one of {SAMPLING_METHODS}; got {method!r}.")
         if method == "cached" and not self.supports_cached_sampling:
             raise ValueError(f"{owner} has no cached sampling; use method='naive'.")
+        if not (jit_compile is True or jit_compile is False or (isinstance(jit_compile, str)
+                                                                and jit_compile == "auto")):
+            raise ValueError(f"{owner}: jit_compile must be \"auto\", True or False; got {jit_compile!r}.")
         n = len(x)
         labels = self._labels_for(labels, n)
         rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)
         u = rng.random(x.shape, dtype="float64").astype("float32")
         inputs = [x, given, u] + ([] if labels is None else [labels])
-        key = "_sampler_" + method
-        sampler = self._helper(key, lambda: compile_loop(_Sampler(self, cached=method == "cached")))
+        key = f"_sampler_{method}_{jit_compile}"
+        sampler = self._helper(
+            key, lambda: compile_loop(_Sampler(self, method == "cached", jit_compile), jit_compile))
         batch_size = batch_size or min(n, 64)
         with sampling_threads():  # one torch thread for the loop's tiny steps (kerasgen.backend)
             return sampler.predict(inputs, batch_size=batch_size, verbose=verbose).astype("float32")
@@ -351,62 +372,75 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         level = ops.sum(ops.cast(cdf < u[:, None], "float32"), axis=-1)
         return ops.minimum(level, float(self.num_levels - 1))
 
-    def _sample_loop(self, x, given, u, one_hot, cached):
-        """Fills x (N, H, W, C) subpixel by subpixel where given is 0."""
-        with fixed_weights(self):  # each masked kernel masked once, not once per subpixel
-            return self._sample_loop_body(x, given, u, one_hot, cached)
+    def _sample_loop(self, x, given, u, one_hot, cached, steps=None):
+        """Fills x (N, H, W, C) subpixel by subpixel where given is 0.
 
-    def _sample_loop_body(self, x, given, u, one_hot, cached):
+        steps: (row step, subpixel step), `_cache_row` and `_pixel_step` or
+        compiled versions of them (`kerasgen.backend.compile_step`).
+        """
+        with fixed_weights(self):  # each masked kernel masked once, not once per subpixel
+            return self._sample_loop_body(x, given, u, one_hot, cached, steps or (self._cache_row, self._pixel_step))
+
+    def _sample_loop_body(self, x, given, u, one_hot, cached, steps):
         h, w, c = self.image_shape
         n = ops.shape(x)[0]
+        row_step, pixel_step = steps
         # A copy: write_slice may write in place (kerasgen.backend), and x is predict()'s batch.
         flat_x = ops.copy(ops.reshape(x, (n, h * w * c)))
         flat_given = ops.reshape(given, (n, h * w * c))
         flat_u = ops.reshape(u, (n, h * w * c))
-        top, bottom, left, right = self._cache_input_padding() if cached else (0, 0, 0, 0)
         if cached:
+            top, bottom, left, right = self._cache_input_padding()
             # Unknown subpixels hold 0 here; no output reads them before they are drawn.
             padded = ops.pad(self.encode_inputs(x), ((0, 0), (top, bottom), (left, right), (0, 0)))
             state = self._cache_init(padded, one_hot)
         else:
             state = ()
 
-        def column(flat, index):
-            return ops.reshape(ops.slice(flat, (0, index), (n, 1)), (n,))
-
-        def subpixel(i, j, ch, flat_x, pixel_params):
-            index = (i * w + j) * c + ch
-            p = ops.reshape(ops.slice(pixel_params, (0, ch, 0), (n, 1, self.num_params)), (n, self.num_params))
-            drawn = self._draw(p, column(flat_u, index))
-            known = column(flat_given, index)
-            value = known * column(flat_x, index) + (1.0 - known) * drawn
-            # One element written: O(N) per subpixel, not O(N * H * W * C).
-            return write_slice(flat_x, (0, index), ops.cast(value, flat_x.dtype)[:, None])
-
         def row_body(i, carry):
             flat_x, state = carry
             if cached:
-                state = self._cache_row(state, i, one_hot)
+                state = row_step(state, i, one_hot)
 
             def pixel_body(k, carry):
-                flat_x, state = carry
-                j, ch = k // c, k % c
-                if cached:
-                    state, pixel_params = self._cache_pixel(state, i, j, one_hot)
-                else:
-                    full = self.params(ops.reshape(flat_x, (n, h, w, c)), one_hot)
-                    pixel_params = ops.take(ops.reshape(full, (n, h * w, c, self.num_params)), i * w + j, axis=1)
-                flat_x = subpixel(i, j, ch, flat_x, pixel_params)
-                if cached:
-                    pixel = ops.slice(flat_x, (0, (i * w + j) * c), (n, c))
-                    pixel = self.encode_inputs(ops.reshape(pixel, (n, 1, 1, c)))
-                    state = (write_slice(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
-                return flat_x, state
+                return pixel_step(i, k, carry[0], flat_u, flat_given, carry[1], one_hot, cached)
 
             return ops.fori_loop(0, w * c, pixel_body, (flat_x, state))
 
         flat_x, _ = ops.fori_loop(0, h, row_body, (flat_x, state))
         return ops.reshape(flat_x, (n, h, w, c))
+
+    def _pixel_step(self, i, k, flat_x, flat_u, flat_given, state, one_hot, cached):
+        """Draws subpixel k (pixel k // C, channel k % C) of row i; returns (flat_x, state).
+
+        flat_x, flat_u, flat_given: (N, H * W * C) images, uniforms and known-masks.
+        state: the cache (`_cache_init`) when `cached`, else ().
+        """
+        h, w, c = self.image_shape
+        n = ops.shape(flat_x)[0]
+        j, ch = k // c, k % c
+        if cached:
+            state, pixel_params = self._cache_pixel(state, i, j, one_hot)
+        else:
+            full = self.params(ops.reshape(flat_x, (n, h, w, c)), one_hot)
+            pixel_params = ops.take(ops.reshape(full, (n, h * w, c, self.num_params)), i * w + j, axis=1)
+
+        def column(flat, index):
+            return ops.reshape(ops.slice(flat, (0, index), (n, 1)), (n,))
+
+        index = (i * w + j) * c + ch
+        p = ops.reshape(ops.slice(pixel_params, (0, ch, 0), (n, 1, self.num_params)), (n, self.num_params))
+        drawn = self._draw(p, column(flat_u, index))
+        known = column(flat_given, index)
+        value = known * column(flat_x, index) + (1.0 - known) * drawn
+        # One element written: O(N) per subpixel, not O(N * H * W * C).
+        flat_x = write_slice(flat_x, (0, index), ops.cast(value, flat_x.dtype)[:, None])
+        if cached:
+            top, _, left, _ = self._cache_input_padding()
+            pixel = ops.slice(flat_x, (0, (i * w + j) * c), (n, c))
+            pixel = self.encode_inputs(ops.reshape(pixel, (n, 1, 1, c)))
+            state = (write_slice(state[0], (0, i + top, j + left, 0), pixel),) + tuple(state[1:])
+        return flat_x, state
 
     def get_config(self):
         return {
@@ -439,15 +473,18 @@ class _LogProb(keras.Model):
 class _Sampler(keras.Model):
     """Wraps the sampling loop so `predict()` compiles it on any backend."""
 
-    def __init__(self, model, cached):
+    def __init__(self, model, cached, jit_compile="auto"):
         # float32 inputs under a mixed policy: the uniforms must not be rounded to float16.
         super().__init__(name="cached_sampler" if cached else "naive_sampler", dtype="float32")
         self.generative = model
         self.cached = cached
+        # The loop's steps, compiled one by one where the backend compiles steps, not loops.
+        self.steps = (compile_step(model._cache_row, jit_compile), compile_step(model._pixel_step, jit_compile))
 
     def call(self, inputs):
         x, given, u = inputs[0], inputs[1], inputs[2]
         one_hot = self.generative._one_hot(inputs[3]) if len(inputs) > 3 else None
         return self.generative._sample_loop(
-            ops.cast(x, "float32"), ops.cast(given, "float32"), ops.cast(u, "float32"), one_hot, self.cached
+            ops.cast(x, "float32"), ops.cast(given, "float32"), ops.cast(u, "float32"), one_hot, self.cached,
+            self.steps,
         )

@@ -7,6 +7,7 @@ from kerasgen import checks
 from kerasgen.backend import write_slice
 from kerasgen.layers import MaskedConv2D, VerticalStackConv
 from kerasgen.models.autoregressive.base import AutoregressiveModel, default_width
+from kerasgen.utils.padding import zero_pad
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -154,7 +155,7 @@ class GatedPixelCNN(AutoregressiveModel):
             if conds[l] is not None:
                 v_pre = v_pre + conds[l][:, None, None, :]
             if l < self.num_layers - 1:
-                v = ops.pad(self._gate(v_pre), ((0, 0), (0, 0), (p, p), (0, 0)))
+                v = zero_pad(self._gate(v_pre), ((0, 0), (0, 0), (p, p), (0, 0)))  # not ops.pad (utils.padding)
                 v_caches[l] = write_slice(v_caches[l], (0, i + rows - 1, 0, 0), v)
                 source = v_caches[l]
         return (x_padded, tuple(v_caches), tuple(v_rows), h_rows)

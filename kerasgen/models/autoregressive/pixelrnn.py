@@ -112,10 +112,11 @@ class PixelRNN(AutoregressiveModel):
 
     def _cache_init(self, x_padded, one_hot):
         n, width = ops.shape(x_padded)[0], self.image_shape[1]
-        zeros = ops.zeros((n, width, self.units), dtype="float32")
         # Each layer's states of the row above: Row LSTM (h, c); Diagonal BiLSTM the hidden
-        # states of its left-to-right and right-to-left directions.
-        return (x_padded,) + (zeros,) * (2 * self.num_layers)
+        # states of its left-to-right and right-to-left directions. Separate tensors, not one
+        # shared: torch.compile compiles a step again when its inputs alias each other.
+        return (x_padded,) + tuple(ops.zeros((n, width, self.units), dtype="float32")
+                                   for _ in range(2 * self.num_layers))
 
     def _recurrent_row(self, rec, h, above, complete):
         """A recurrent layer's output along a row (N, W, units) and the states it leaves for the row below.
@@ -138,18 +139,25 @@ class PixelRNN(AutoregressiveModel):
         for layer, (rec, res) in enumerate(zip(self.recurrent, self.residual)):
             out, row_states = self._recurrent_row(rec, h, states[2 * layer:2 * layer + 2], complete)
             new += row_states
-            h = h + res(out[:, None])
-        return self.output_conv(ops.relu(self.head(ops.relu(h))))[:, 0], new
+            h = h + res.call_pixel(out[:, None])
+        # call_pixel: the 1x1 layers' masked kernels as fixed_weights() holds them, not through Keras'
+        # Layer.__call__, which torch.compile cannot trace without breaking the step in pieces.
+        return self.output_conv.call_pixel(ops.relu(self.head.call_pixel(ops.relu(h))))[:, 0], new
 
     def _cache_row(self, state, i, one_hot):
         # Row i - 1 is complete: its final states become the row above's for row i (zeros for row 0).
+        # i is a tensor inside XLA's loop and a Python int in PyTorch's, which torch.compile keeps
+        # symbolic as long as it is not made a tensor (kerasgen.backend.compile_step).
+        if not ops.is_tensor(i):
+            return state if i == 0 else (state[0],) + tuple(self._row_params(state[0], i - 1, state[1:], True)[1])
         _, new = self._row_params(state[0], ops.maximum(i - 1, 0), state[1:], complete=True)
-        first = ops.convert_to_tensor(i) == 0
-        return (state[0],) + tuple(ops.where(first, old, s) for old, s in zip(state[1:], new))
+        return (state[0],) + tuple(ops.where(i == 0, old, s) for old, s in zip(state[1:], new))
 
     def _cache_pixel(self, state, i, j, one_hot):
         out, _ = self._row_params(state[0], i, state[1:])
-        pixel = ops.take(out, j, axis=1)  # (N, C * P), parameter p of channel c at p * C + c
+        n, size = ops.shape(out)[0], ops.shape(out)[2]
+        # (N, C * P), parameter p of channel c at p * C + c; a slice, not ops.take, keeps j a plain int.
+        pixel = ops.reshape(ops.slice(out, (0, j, 0), (n, 1, size)), (n, size))
         c = self.image_shape[-1]
         return state, ops.transpose(ops.reshape(pixel, (-1, self.num_params, c)), (0, 2, 1))
 

@@ -15,6 +15,7 @@ thread.
 """
 
 import contextlib
+import types
 import warnings
 
 import torch
@@ -128,12 +129,28 @@ def compile_step(step, jit_compile="auto"):
     return _CompiledStep(step)
 
 
+def _own_code(step):
+    """A function that calls `step`, with a code object of its own.
+
+    Dynamo keeps a function's compiled variants on its code object and gives
+    up compiling it after `recompile_limit` (8) variants. Every model's step
+    is the same method, so a few models in one process (each a few variants)
+    would exhaust it and leave later models' steps running through dynamo
+    uncompiled, slower than eager. A copy of the code keeps each compiled
+    step's variants apart; dynamo inlines `step` into it.
+    """
+    def call(*args):
+        return step(*args)
+
+    return types.FunctionType(call.__code__.replace(), call.__globals__, call.__name__, None, call.__closure__)
+
+
 class _CompiledStep:
     """A step run through `torch.compile`, eager again if compiling fails."""
 
     def __init__(self, step):
         self.step = step
-        self.compiled = torch.compile(step, dynamic=True)
+        self.compiled = torch.compile(_own_code(step), dynamic=True)
 
     def __call__(self, *args):
         if self.compiled is not None:
@@ -172,3 +189,17 @@ def subpixel_transposed_conv():
     BENCHMARKS.md's training-profile section times both forms under each backend.
     """
     return False
+
+
+def data_parallel(num_devices):
+    """Not yet: kerasgen's data-parallel training runs under JAX only for now."""
+    raise ValueError(
+        f"data_parallel: kerasgen has no data-parallel training under PyTorch yet (asked for "
+        f"{'all' if num_devices is None else num_devices} devices); it runs under JAX "
+        "(KERAS_BACKEND=jax, keras.distribution.DataParallel)."
+    )
+
+
+def num_replicas():
+    """1: no data-parallel engine is set up under this backend (see `data_parallel`)."""
+    return 1

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 import kerasgen
-from kerasgen import models
+from kerasgen import models, training
 from kerasgen.callbacks import NonFiniteLossError
 
 PATHS = ("NumPy", "tf.data", "PyDataset", "validation_data", "constructor", "method", "CLI")
@@ -386,6 +386,9 @@ CASES = [
     Case("pixelcnn_sample_jit_compile_string", "method", "PixelCNN.sample(2, jit_compile=\"yes\")",
          lambda: models.PixelCNN(image_shape=(4, 4, 1), filters=4, num_blocks=1).sample(2, jit_compile="yes"),
          ValueError, r"PixelCNN: jit_compile must be \"auto\", True or False; got 'yes'"),
+    Case("data_parallel_zero_devices", "method", "kerasgen.training.data_parallel(0)",
+         lambda: training.data_parallel(0), ValueError,
+         r"data_parallel: num_devices must be an integer >= 1; got 0"),
     Case("vae_sample_float_count", "method", "VAE.sample(2.0)",
          lambda: vae().sample(2.0), ValueError, r"VAE: n must be a positive integer; got 2.0"),
     Case("cvae_sample_without_labels", "method", "ConditionalVAE.sample(4) without labels",

@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same nine
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same eleven
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -26,6 +26,10 @@ names and nothing else that the rest of the library may rely on:
   PixelCNN sampling here, the same samples), nothing to do under JAX
   (already XLA); PyTorch keeps the loop in Python. `jit_compile=False`
   turns XLA off.
+- `data_parallel(num_devices)`: a context manager in which models are
+  built and fit data-parallel on the backend's own engine (JAX:
+  `keras.distribution.DataParallel`); TensorFlow and PyTorch refuse, for now.
+  `num_replicas()`: the devices a batch is split across inside it (else 1).
 - `compile_step(step, jit_compile)`: one step of that loop (a subpixel, a
   row), compiled by `torch.compile` under PyTorch when `jit_compile` is
   True (faster per image after a first call that compiles; BENCHMARKS.md
@@ -57,18 +61,18 @@ _BACKEND = keras.backend.backend()
 if _BACKEND == "tensorflow":
     from kerasgen.backend.tensorflow import StepMixin as _StepMixin
     from kerasgen.backend.tensorflow import (
-        compile_loop, compile_step, input_gradient, sampling_threads, scan, subpixel_transposed_conv,
-        usable_after_failure, write_slice)
+        compile_loop, compile_step, data_parallel, input_gradient, num_replicas, sampling_threads, scan,
+        subpixel_transposed_conv, usable_after_failure, write_slice)
 elif _BACKEND == "jax":
     from kerasgen.backend.jax import StepMixin as _StepMixin
     from kerasgen.backend.jax import (
-        compile_loop, compile_step, input_gradient, sampling_threads, scan, subpixel_transposed_conv,
-        usable_after_failure, write_slice)
+        compile_loop, compile_step, data_parallel, input_gradient, num_replicas, sampling_threads, scan,
+        subpixel_transposed_conv, usable_after_failure, write_slice)
 elif _BACKEND == "torch":
     from kerasgen.backend.torch import StepMixin as _StepMixin
     from kerasgen.backend.torch import (
-        compile_loop, compile_step, input_gradient, sampling_threads, scan, subpixel_transposed_conv,
-        usable_after_failure, write_slice)
+        compile_loop, compile_step, data_parallel, input_gradient, num_replicas, sampling_threads, scan,
+        subpixel_transposed_conv, usable_after_failure, write_slice)
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "

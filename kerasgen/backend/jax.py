@@ -210,3 +210,25 @@ def subpixel_transposed_conv():
     measured there.
     """
     return jax.default_backend() == "cpu"
+
+
+def data_parallel(num_devices):
+    """`keras.distribution.DataParallel(...).scope()` over the first `num_devices` devices (None: all)."""
+    devices = keras.distribution.list_devices()
+    if num_devices is None:
+        num_devices = len(devices)
+    if num_devices > len(devices):
+        raise ValueError(
+            f"data_parallel: num_devices is {num_devices}, but JAX sees {len(devices)} device(s): "
+            f"{', '.join(devices)}. On a CPU, split it into N devices before JAX starts, with the "
+            "environment variable XLA_FLAGS=--xla_force_host_platform_device_count=N."
+        )
+    return keras.distribution.DataParallel(devices=devices[:num_devices]).scope()
+
+
+def num_replicas():
+    """The devices each batch is split across: those of the active `keras.distribution`, else 1."""
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return 1
+    return int(distribution.device_mesh.devices.size)

@@ -89,3 +89,17 @@ def subpixel_transposed_conv():
     BENCHMARKS.md's training-profile section times both forms under each backend.
     """
     return False
+
+
+def data_parallel(num_devices):
+    """Not yet: kerasgen's data-parallel training runs under JAX only for now."""
+    raise ValueError(
+        f"data_parallel: kerasgen has no data-parallel training under TensorFlow yet (asked for "
+        f"{'all' if num_devices is None else num_devices} devices); it runs under JAX "
+        "(KERAS_BACKEND=jax, keras.distribution.DataParallel)."
+    )
+
+
+def num_replicas():
+    """1: no data-parallel engine is set up under this backend (see `data_parallel`)."""
+    return 1

@@ -1,5 +1,6 @@
 """The training core: the base model, parameter groups and optimizers (input checks: kerasgen.checks)."""
 
+from kerasgen.training.distribution import data_parallel
 from kerasgen.training.groups import OptimizationGroup
 from kerasgen.training.model import GenerativeModel
 from kerasgen.training.optimizer_set import OptimizerSet
@@ -8,4 +9,5 @@ __all__ = [
     "GenerativeModel",
     "OptimizationGroup",
     "OptimizerSet",
+    "data_parallel",
 ]

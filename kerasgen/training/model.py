@@ -5,7 +5,7 @@ import copy
 import keras
 import numpy as np
 
-from kerasgen.backend import StepMixin
+from kerasgen.backend import StepMixin, num_replicas
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.saving import PresetMixin
 from kerasgen import checks
@@ -410,6 +410,21 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
             )
         return x, y
 
+    def _check_replica_batches(self, x, batch_size):
+        """Inside `kerasgen.training.data_parallel`: every batch of an array must split evenly across the devices."""
+        replicas = num_replicas()
+        if replicas == 1 or not checks.is_array_like(x):
+            return
+        batch_size = 32 if batch_size is None else batch_size  # Keras' default for arrays
+        last = len(x) % batch_size
+        if batch_size % replicas or last % replicas:
+            raise ValueError(
+                f"{type(self).__name__}.fit: data-parallel training on {replicas} devices splits every batch "
+                f"evenly across them; batch_size is {batch_size} and the last of the {len(x)} images' batches "
+                f"holds {last or batch_size}. Use a batch_size that is a multiple of {replicas}, and as many "
+                f"images as a multiple of it (or drop the last {last})."
+            )
+
     def _checked_inputs(self, x, y, argument="x"):
         if self.num_classes is None and y is not None:
             what = "validation labels" if argument == "validation_data" else "y"
@@ -466,6 +481,7 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
         if checks.is_tf_dataset(x):
             # A tf.data pipeline shuffles itself; Keras would only warn.
             kwargs.setdefault("shuffle", False)
+        self._check_replica_batches(x, args[0] if args else kwargs.get("batch_size"))
         callbacks = list(callbacks or [])
         if not any(isinstance(c, StopOnNonFiniteLoss) for c in callbacks):
             callbacks.append(StopOnNonFiniteLoss())

@@ -350,8 +350,7 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
             raise ValueError(f"{owner}: method must be one of {SAMPLING_METHODS}; got {method!r}.")
         if method == "cached" and not self.supports_cached_sampling:
             raise ValueError(f"{owner} has no cached sampling; use method='naive'.")
-        if not (jit_compile is True or jit_compile is False or (isinstance(jit_compile, str)
-                                                                and jit_compile == "auto")):
+        if not isinstance(jit_compile, (bool, str)) or jit_compile not in (True, False, "auto"):
             raise ValueError(f"{owner}: jit_compile must be \"auto\", True or False; got {jit_compile!r}.")
         n = len(x)
         labels = self._labels_for(labels, n)
@@ -372,14 +371,14 @@ class AutoregressiveModel(GenerativeModel, DensityModel, Sampler, Conditional):
         level = ops.sum(ops.cast(cdf < u[:, None], "float32"), axis=-1)
         return ops.minimum(level, float(self.num_levels - 1))
 
-    def _sample_loop(self, x, given, u, one_hot, cached, steps=None):
+    def _sample_loop(self, x, given, u, one_hot, cached, steps):
         """Fills x (N, H, W, C) subpixel by subpixel where given is 0.
 
-        steps: (row step, subpixel step), `_cache_row` and `_pixel_step` or
-        compiled versions of them (`kerasgen.backend.compile_step`).
+        steps: (row step, subpixel step): `_cache_row` and `_pixel_step` as
+        `kerasgen.backend.compile_step` gives them (`_Sampler.steps`).
         """
         with fixed_weights(self):  # each masked kernel masked once, not once per subpixel
-            return self._sample_loop_body(x, given, u, one_hot, cached, steps or (self._cache_row, self._pixel_step))
+            return self._sample_loop_body(x, given, u, one_hot, cached, steps)
 
     def _sample_loop_body(self, x, given, u, one_hot, cached, steps):
         h, w, c = self.image_shape

@@ -281,9 +281,10 @@ def worker(args):
                 runners[key]()  # the warm-up epoch: tracing and compilation
                 reply({"warmup_seconds": time.perf_counter() - start})
                 continue
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             images = runners[key]()
-            reply({"seconds": time.perf_counter() - start, "images": images})
+            seconds = time.perf_counter() - start
+            reply({"seconds": seconds, "images": images, "cpu_seconds": time.process_time() - cpu})
         except Exception as error:  # reported to the driver, which records it and goes on
             reply({"error": f"{type(error).__name__}: {error}"[:2000]})
 
@@ -372,6 +373,8 @@ def drive(args):
                 else:
                     run["images"] = answer["images"]
                     run["seconds"].append(round(answer["seconds"], 4))
+                    # CPU seconds of all the worker's threads / wall seconds: how many cores the epoch kept busy
+                    run.setdefault("cores", []).append(round(answer["cpu_seconds"] / answer["seconds"], 2))
                     run["images_per_second"] = [_sig(answer["images"] / s) for s in run["seconds"]]
                     run["median_images_per_second"] = _sig(statistics.median(
                         answer["images"] / s for s in run["seconds"]))
@@ -459,9 +462,13 @@ def _goals_section(data):
                 mine, theirs = _speed(runs[(backend, model, "kerasgen")], n), _speed(run, n)
                 if mine and theirs:
                     ratio = mine / theirs
-                    mark = " (unstable)" if _unstable(runs[(backend, model, "kerasgen")], run) else ""
-                    checks[contestant].append((model, f"{model} {backend}{mark}", ratio,
-                                               ratio >= GOALS[contestant][1]))
+                    own = runs[(backend, model, "kerasgen")]
+                    mark = " (unstable)" if _unstable(own, run) else ""
+                    both = _both_cores_ratio(own, run, n)
+                    if both != "-" and "cores" in own:
+                        mark += f" (two-core epochs: {both})"
+                    checks[contestant].append((model, f"{model} {backend}", ratio,
+                                               ratio >= GOALS[contestant][1], mark))
         for model, name, _, _, ratio in _ratios(training, runs, "kerasgen"):
             checks["training_spread"].append((model, name, ratio, ratio <= GOALS["training_spread"][1]))
     if sampling:
@@ -486,7 +493,8 @@ def _goals_section(data):
     for key, (what, _) in GOALS.items():
         if not checks[key]:
             continue
-        missed = [(model, f"{name} {ratio:.4g}x") for model, name, ratio, ok in checks[key] if not ok]
+        missed = [(model, f"{name} {ratio:.4g}x{note}") for model, name, ratio, ok, *notes in checks[key]
+                  if not ok for note in [notes[0] if notes else ""]]
         lines.append(f"- {what}: met in {len(checks[key]) - len(missed)} of {len(checks[key])}"
                      + (f"; missed: {', '.join(text for _, text in missed)}." if missed else "."))
         for model, text in WHY.get(key, {}).items():  # model None: a cause of every miss of the goal
@@ -632,8 +640,14 @@ def _training_section(result):
     lines.append("What each row runs: " + "; ".join(
         f"`{c}` ({what})" for m in result["contestants"] for c, what in result["contestants"][m].items()) + ".")
     lines.append("")
-    lines.append("| model | backend | kerasgen images/s | beside it | its images/s | kerasgen / it |")
-    lines.append("|---|---|---:|---|---:|---:|")
+    cores = any("cores" in r for r in result["runs"])
+    if cores:
+        lines.append("| model | backend | kerasgen images/s | cores | beside it | its images/s | cores | "
+                     "kerasgen / it | the same, two-core epochs |")
+        lines.append("|---|---|---:|---:|---|---:|---:|---:|---:|")
+    else:
+        lines.append("| model | backend | kerasgen images/s | beside it | its images/s | kerasgen / it |")
+        lines.append("|---|---|---:|---|---:|---:|")
     for model in result["contestants"]:
         for backend in BACKENDS:
             own = runs.get((backend, model, "kerasgen"))
@@ -648,10 +662,24 @@ def _training_section(result):
                 ratio = f"{mine / theirs:.2f}x" if isinstance(mine, float) and isinstance(theirs, float) else "-"
                 if ratio != "-" and _unstable(own, peer):
                     ratio += " †"
-                lines.append(f"| {model if i == 0 else ''} | {backend if i == 0 else ''} | "
-                             f"{_fmt(mine) if i == 0 else ''} | {PEER_NAMES.get(other, '-')} | "
-                             f"{_fmt(theirs)} | {ratio} |")
+                if cores:
+                    lines.append(f"| {model if i == 0 else ''} | {backend if i == 0 else ''} | "
+                                 f"{_fmt(mine) if i == 0 else ''} | {_cores(own) if i == 0 else ''} | "
+                                 f"{PEER_NAMES.get(other, '-')} | {_fmt(theirs)} | {_cores(peer)} | {ratio} | "
+                                 f"{_both_cores_ratio(own, peer, n) if peer else '-'} |")
+                else:
+                    lines.append(f"| {model if i == 0 else ''} | {backend if i == 0 else ''} | "
+                                 f"{_fmt(mine) if i == 0 else ''} | {PEER_NAMES.get(other, '-')} | "
+                                 f"{_fmt(theirs)} | {ratio} |")
     lines.append("")
+    if cores:
+        lines += ["\"cores\": the worker process's CPU seconds over the wall seconds of each timed epoch (all its "
+                  "threads), the epochs' values in order. On this machine an epoch sometimes runs with one core "
+                  "busy and the other idle, at about half the speed, with nothing else running (TensorFlow's "
+                  "compute threads, busy alike, then take turns instead of running together); which epochs do is "
+                  "not under the benchmark's control, so a median over few epochs depends on how many such "
+                  "epochs a contestant drew. \"Two-core epochs\" compares the medians of the epochs that kept "
+                  f"more than {BOTH_CORES} cores busy, where both contestants have any.", ""]
     if any(_unstable(r) for r in result["runs"]):
         lines += [f"†: the timed epochs of one of the two differ in speed by more than {UNSTABLE}x (the machine "
                   "is shared: an epoch ran at one speed or at about half of it), so its ratio rests on too few "
@@ -662,6 +690,11 @@ def _training_section(result):
     lines += _spread(result, runs, "kerasgen_resize")
     lines += _errors(result)
     return lines
+
+
+def _cores(run):
+    values = (run or {}).get("cores")
+    return "/".join(f"{c:.1f}" for c in values) if values else "-"
 
 
 def _spread(result, runs, contestant, compiled=False):
@@ -696,14 +729,29 @@ def _unstable(*runs):
     return False
 
 
-def _speed(run, images=None):
-    """The median images/s of a run's timed rounds, from its times (the stored figures are rounded)."""
+BOTH_CORES = 1.5  # an epoch that kept more than this many cores busy ran on both of the machine's two
+
+
+def _speed(run, images=None, both_cores=False):
+    """The median images/s of a run's timed rounds, from its times (the stored figures are rounded);
+    `both_cores`: of the rounds that kept both cores busy only (None if it has none, or no record of cores)."""
     if run is None or "error" in run or not run.get("seconds"):
         return None
     images = run.get("images", images)
-    if images is None:
+    seconds = run["seconds"]
+    if both_cores:
+        seconds = [s for s, c in zip(seconds, run.get("cores", [])) if c > BOTH_CORES]
+        if not seconds:
+            return None
+    elif images is None:
         return float(run["median_images_per_second"])
-    return statistics.median(images / s for s in run["seconds"])
+    return statistics.median(images / s for s in seconds)
+
+
+def _both_cores_ratio(own, peer, images):
+    """kerasgen / peer from the epochs of each that ran on both cores, as text ("-" when either has none)."""
+    mine, theirs = _speed(own, images, both_cores=True), _speed(peer, images, both_cores=True)
+    return f"{mine / theirs:.2f}x" if mine and theirs else "-"
 
 
 def _fmt(value, digits=0):

@@ -505,12 +505,23 @@ def _goals_section(data):
 
 # Known causes of a missed goal, by goal and model (None: every model), shown only while it is missed.
 WHY = {
+    "keras_io": {
+        None: "the two contestants run the same networks under the same TensorFlow; their epochs run either on "
+              "both cores or on one, at about half the speed (the cores columns), and the median over few epochs "
+              "follows how many one-core epochs each drew. The bracketed ratio compares the epochs that kept both "
+              "cores busy.",
+    },
     "torch_loop": {
+        "vae": "a gap of a few percent that the PyTorch-profile section below does not locate: there kerasgen's VAE "
+               "epoch spends less operator time in all than the loop's, so the gap lies outside the "
+               "operators (per-step Python, which was not profiled), or in the machine's noise.",
         "dcgan": "the PyTorch tutorial's loop generates one batch and uses it for both updates; kerasgen, as "
                  "keras-io does, draws fresh latents for the generator's update: one more generator pass a step.",
         "pixelcnn": "Keras' own fit on the same network runs at kerasgen's speed (the Keras fit row), so the time "
-                    "is lost below kerasgen's step, in Keras' PyTorch backend running these layers: each "
-                    "convolution transposes its channels-last input and its kernel to PyTorch's layout.",
+                    "is lost below kerasgen's step, in Keras' PyTorch backend running these layers: it keeps "
+                    "tensors channels-last and permutes them to PyTorch's channels-first convolutions and back, "
+                    "and the PyTorch-profile section below finds most of the extra operator time in the copies "
+                    "that make those permuted tensors contiguous, which the channels-first loop never makes.",
     },
     "training_spread": {
         None: "JAX is the slowest for every model, and Keras' own fit is as slow under JAX as kerasgen's step on "

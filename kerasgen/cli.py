@@ -119,6 +119,10 @@ def _parser():
     p.add_argument("--overwrite", action="store_true",
                    help="start again in an --out that holds a finished or another run, and replace the files of "
                         "an existing --preset-dir (only the files a run writes are replaced)")
+    p.add_argument("--devices", type=int, metavar="N",
+                   help="train data-parallel on N devices with the backend's engine (JAX: keras.distribution."
+                        "DataParallel; TensorFlow: tf.distribute.MirroredStrategy); the batch size must be a "
+                        "multiple of N. Under PyTorch use the Python API under torchrun (README)")
     p.add_argument("--resume", action="store_true",
                    help="continue the unfinished run in --out, and fail if there is none (without this flag an "
                         "unfinished run of the same arguments is resumed too)")
@@ -237,6 +241,25 @@ def cmd_train(args, parser):
         parser.error(f"--test-images must be at least 2; got {args.test_images}")
     if args.resume and args.overwrite:
         parser.error("--resume continues a run and --overwrite starts it again; pass one of them")
+    _positive(parser, args.devices, "--devices")
+    if args.devices is not None:
+        import keras
+
+        if keras.backend.backend() == "torch":
+            parser.error("--devices: under PyTorch every device is a process of its own, which kerasgen train does "
+                         "not start; train with kerasgen.training.data_parallel in a script run by torchrun "
+                         "(README, \"More than one device\"), or use KERAS_BACKEND=jax or tensorflow")
+        if args.recipe == "classifier":
+            parser.error("--devices does not apply to kerasgen train classifier")
+        from kerasgen.training import data_parallel
+        from kerasgen.training.distribution import ENGINES
+
+        try:
+            data_parallel(args.devices)  # refuses now, before any file is written, if the devices are not there
+        except ValueError as error:
+            parser.error(f"--devices: {error}")
+        print(f"kerasgen train: data-parallel on {args.devices} devices with {ENGINES[keras.backend.backend()]}",
+              flush=True)
     command = " ".join(shlex.quote(a) for a in ["kerasgen"] + args.argv)
     if args.recipe == "classifier":
         if args.data is None:
@@ -264,7 +287,7 @@ def cmd_train(args, parser):
                          resume=True if args.resume else None,
                          verbose=0 if args.quiet else 1, steps_per_epoch=args.steps_per_epoch,
                          test_images=args.test_images, grid_images=args.grid_images,
-                         batch_size=args.batch_size,
+                         batch_size=args.batch_size, devices=args.devices,
                          data_dir=args.data_dir, command=command)
     from kerasgen.presets import load_metadata
 

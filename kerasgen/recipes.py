@@ -18,6 +18,7 @@ size and channels, and `train_classifier_preset` (``kerasgen train
 classifier``) makes the evaluation classifier their sample-quality metrics need.
 """
 
+import contextlib
 import copy
 import json
 import os
@@ -407,9 +408,17 @@ def _trim_log(path, first_epoch):
         f.write("".join(line + "\n" for line in kept))
 
 
+def _devices_scope(devices):
+    if devices is None:
+        return contextlib.nullcontext()
+    from kerasgen.training import data_parallel
+
+    return data_parallel(devices)
+
+
 def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, classifier="auto", epochs=None,
           preset_dir=None, overwrite=False, resume=None, verbose=1, steps_per_epoch=None, test_images=None,
-          grid_images=None, batch_size=None, data_dir=None, command=None):
+          grid_images=None, batch_size=None, data_dir=None, command=None, devices=None):
     """Trains a recipe; writes grids, checkpoints and a preset; returns the preset folder.
 
     A run can be killed at any point and started again with the same
@@ -460,6 +469,9 @@ def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, cla
             sample one subpixel at a time, slowly at 64 x 64 x 3).
         data_dir: folder searched first for the Fashion-MNIST files.
         command: the command line to record (default: this process's).
+        devices: None (one device), or int N: train data-parallel on N
+            devices (`kerasgen.training.data_parallel`); the batch size must
+            be a multiple of N.
     """
     from kerasgen.callbacks import BackupAndRestore, SampleGrid
     from kerasgen.data.pipelines import pipeline, steps_per_epoch as epoch_steps
@@ -490,6 +502,15 @@ def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, cla
         test_images = checks.check_integer(test_images, "test_images", minimum=2, what="an integer of at least 2")
         for which in ("headline", "check"):
             recipe[which]["test_images"] = min(recipe[which]["test_images"], test_images)
+    if devices is not None:
+        devices = checks.check_integer(devices, "devices", what="an integer >= 1")
+        for stage in ("train", "prior"):
+            batch = recipe.get(stage, {}).get("batch_size", 0)
+            if batch % devices:
+                raise ValueError(
+                    f"devices is {devices}, and data-parallel training splits every batch evenly across them; "
+                    f"the {'prior' if stage == 'prior' else 'model'}'s batch size is {batch}. Pass a batch_size "
+                    f"that is a multiple of {devices}.")
     if resume not in (None, True):
         raise ValueError(f"resume must be None or True; got {resume!r}.")
     if resume and overwrite:
@@ -521,53 +542,56 @@ def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, cla
     settings = recipe["train"]
     seed = settings.get("seed", 0)
     keras.utils.set_random_seed(seed)
-    model = build_model(recipe)
-    fmt, labels = model.image_format, recipe["data"]["labels"]
-    steps = settings.get("steps_per_epoch")
-    x_train, y_train = load_data(recipe, "train", data_dir)
-    if labels and y_train is None:
-        raise ValueError(f"{type(model).__name__} is class-conditional and {recipe.get('dataset')!r} has no labels.")
-    data = pipeline(x_train if y_train is None else (x_train, y_train), batch_size=settings["batch_size"],
-                    labels=labels, image_format=fmt, seed=seed, drop_remainder=True, first_epoch=first_epoch,
-                    take=steps * settings["batch_size"] if steps else None)
-    from kerasgen.presets import compile_from_recipe
+    # Data-parallel (devices): the model is built, compiled and fitted on the engine's devices; the
+    # measurements below run after, as on one device.
+    with _devices_scope(devices):
+        model = build_model(recipe)
+        fmt, labels = model.image_format, recipe["data"]["labels"]
+        steps = settings.get("steps_per_epoch")
+        x_train, y_train = load_data(recipe, "train", data_dir)
+        if labels and y_train is None:
+            raise ValueError(f"{type(model).__name__} is class-conditional and {recipe.get('dataset')!r} has no labels.")
+        data = pipeline(x_train if y_train is None else (x_train, y_train), batch_size=settings["batch_size"],
+                        labels=labels, image_format=fmt, seed=seed, drop_remainder=True, first_epoch=first_epoch,
+                        take=steps * settings["batch_size"] if steps else None)
+        from kerasgen.presets import compile_from_recipe
 
-    compile_from_recipe(model, recipe)  # the choice from_preset(compile=True) makes again
-    _trim_log(os.path.join(out, "log.csv"), first_epoch)
-    grid_labels = np.arange(recipe.get("grid_images", 64) or 1) % model.num_classes if model.num_classes else None
-    # Per-epoch files first, the backup last: a kill between them redoes the
-    # epoch, rewriting its files with the same content.
-    # A Gaussian decoder's means may leave [0, 1]: its pictures show them clipped (and say so in the metadata).
-    clip = protocols.samples_may_leave_range(model)
-    callbacks = [
-        SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64) or 1,
-                   seed=0, labels=grid_labels, clip=clip,
-                   overwrite=overwrite or state == "resume"),
-        keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoints", "epoch_{epoch:03d}.weights.h5"),
-                                        save_weights_only=True),
-        keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
-        BackupAndRestore(backup_dir, delete_checkpoint=False),
-    ]
-    if not protocols.can_sample(model) or not recipe.get("grid_images", 64):
-        callbacks = callbacks[1:]  # a VQ-VAE (no samples before its prior exists), or grids turned off
-    start = time.time()
-    model.fit(data, epochs=settings["epochs"], steps_per_epoch=epoch_steps(data), callbacks=callbacks,
-              verbose=verbose)
-    if "prior" in recipe:
-        # The prior stage starts from the seed again, so a run resumed after
-        # (or during) it builds and shuffles exactly as an uninterrupted one.
-        keras.utils.set_random_seed(seed + 1)
-        prior = dict(recipe["prior"])
-        x_prior = x_train[: steps * prior["batch_size"]] if steps else x_train
-        codes = model.encode(fmt.convert(x_prior, seed=seed))
-        model.fit_prior(codes, epochs=prior.pop("epochs"), batch_size=prior.pop("batch_size"),
-                        learning_rate=prior.pop("learning_rate"), verbose=verbose, **prior)
-        from kerasgen.utils import save_image_grid
+        compile_from_recipe(model, recipe)  # the choice from_preset(compile=True) makes again
+        _trim_log(os.path.join(out, "log.csv"), first_epoch)
+        grid_labels = np.arange(recipe.get("grid_images", 64) or 1) % model.num_classes if model.num_classes else None
+        # Per-epoch files first, the backup last: a kill between them redoes the
+        # epoch, rewriting its files with the same content.
+        # A Gaussian decoder's means may leave [0, 1]: its pictures show them clipped (and say so in the metadata).
+        clip = protocols.samples_may_leave_range(model)
+        callbacks = [
+            SampleGrid(os.path.join(out, "samples", "epoch_{epoch:03d}.png"), num_images=recipe.get("grid_images", 64) or 1,
+                       seed=0, labels=grid_labels, clip=clip,
+                       overwrite=overwrite or state == "resume"),
+            keras.callbacks.ModelCheckpoint(os.path.join(out, "checkpoints", "epoch_{epoch:03d}.weights.h5"),
+                                            save_weights_only=True),
+            keras.callbacks.CSVLogger(os.path.join(out, "log.csv"), append=True),
+            BackupAndRestore(backup_dir, delete_checkpoint=False),
+        ]
+        if not protocols.can_sample(model) or not recipe.get("grid_images", 64):
+            callbacks = callbacks[1:]  # a VQ-VAE (no samples before its prior exists), or grids turned off
+        start = time.time()
+        model.fit(data, epochs=settings["epochs"], steps_per_epoch=epoch_steps(data), callbacks=callbacks,
+                  verbose=verbose)
+        if "prior" in recipe:
+            # The prior stage starts from the seed again, so a run resumed after
+            # (or during) it builds and shuffles exactly as an uninterrupted one.
+            keras.utils.set_random_seed(seed + 1)
+            prior = dict(recipe["prior"])
+            x_prior = x_train[: steps * prior["batch_size"]] if steps else x_train
+            codes = model.encode(fmt.convert(x_prior, seed=seed))
+            model.fit_prior(codes, epochs=prior.pop("epochs"), batch_size=prior.pop("batch_size"),
+                            learning_rate=prior.pop("learning_rate"), verbose=verbose, **prior)
+            from kerasgen.utils import save_image_grid
 
-        os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-        if recipe.get("grid_images", 64):
-            save_image_grid(fmt.to_unit(model.sample(recipe.get("grid_images", 64), seed=0)),
-                            os.path.join(out, "samples", "final.png"), scale=2, overwrite=True, clip=clip)
+            os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+            if recipe.get("grid_images", 64):
+                save_image_grid(fmt.to_unit(model.sample(recipe.get("grid_images", 64), seed=0)),
+                                os.path.join(out, "samples", "final.png"), scale=2, overwrite=True, clip=clip)
     seconds = time.time() - start
     metrics = measure(model, recipe, classifier=classifier, data_dir=data_dir)
     head, check = recipe["headline"], recipe["check"]

@@ -475,6 +475,10 @@ CASES = [
          lambda: cli("train", "vae", "--data", "cifar10", "--out", "unused_run"), CLIError,
          r"TensorFlow Datasets has no prepared copy of 'cifar10' on this machine and cannot download it: "
          r"(KERASGEN_OFFLINE is set|storage\.googleapis\.com is unreachable).*\.\nTo use it offline, prepare it .*tfds build cifar10"),
+    Case("cli_train_more_devices_than_there_are", "CLI", "kerasgen train vae --devices 64",
+         lambda: cli("train", "vae", "--devices", "64", "--out", os.path.join("runs", "never_written")), CLIError,
+         r"--devices: (data_parallel: num_devices is 64, but (TensorFlow|JAX) sees \d+ .*device\(s\)|under PyTorch "
+         r"every device is a process of its own)"),
     Case("cli_label_for_unconditional", "CLI", "kerasgen sample dcgan_fashion_mnist --label 1",
          lambda: cli("sample", "dcgan_fashion_mnist", "--out", "unused.png", "--label", "1"), CLIError,
          r"--label is for conditional models; DCGAN is not one"),

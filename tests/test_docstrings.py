@@ -36,6 +36,7 @@ PUBLIC = [
     kerasgen.metrics.frechet_distance,
     kerasgen.metrics.ood_auroc,
     kerasgen.training.OptimizerSet,
+    kerasgen.training.data_parallel,
     kerasgen.callbacks.BackupAndRestore,
     kerasgen.losses.gaussian_kl,
     kerasgen.losses.bits_per_dim,

@@ -1,6 +1,6 @@
 """The one place where kerasgen depends on the Keras backend in use.
 
-Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same eleven
+Each backend module (`tensorflow.py`, `jax.py`, `torch.py`) defines the same fifteen
 names and nothing else that the rest of the library may rely on:
 
 - `StepMixin`: `train_step` and `test_step` for `kerasgen.training.GenerativeModel`.
@@ -28,8 +28,16 @@ names and nothing else that the rest of the library may rely on:
   turns XLA off.
 - `data_parallel(num_devices)`: a context manager in which models are
   built and fit data-parallel on the backend's own engine (JAX:
-  `keras.distribution.DataParallel`); TensorFlow and PyTorch refuse, for now.
-  `num_replicas()`: the devices a batch is split across inside it (else 1).
+  `keras.distribution.DataParallel`, one program over the global batch;
+  TensorFlow: `tf.distribute.MirroredStrategy`, the step run once per
+  replica on its share); PyTorch refuses, for now.
+  `num_replicas(model=None)`: the devices a batch is split across (1 outside).
+  For a step that runs per replica, what a layer needs of the whole global
+  batch: `replica_sum(x)` (a batch sum, e.g. EMA codebook counts),
+  `replica_concat(x)` (the rows of every replica, in order),
+  `batch_noise(draw, shape)` (this replica's rows of the noise one device
+  would draw for the global batch) and `moments(x, axes)` (batch
+  statistics); each is the plain operation on one device and under JAX.
 - `compile_step(step, jit_compile)`: one step of that loop (a subpixel, a
   row), compiled by `torch.compile` under PyTorch when `jit_compile` is
   True (faster per image after a first call that compiles; BENCHMARKS.md
@@ -61,18 +69,21 @@ _BACKEND = keras.backend.backend()
 if _BACKEND == "tensorflow":
     from kerasgen.backend.tensorflow import StepMixin as _StepMixin
     from kerasgen.backend.tensorflow import (
-        compile_loop, compile_step, data_parallel, input_gradient, num_replicas, sampling_threads, scan,
-        subpixel_transposed_conv, usable_after_failure, write_slice)
+        batch_noise, compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas,
+        replica_concat, replica_sum, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
+        write_slice)
 elif _BACKEND == "jax":
     from kerasgen.backend.jax import StepMixin as _StepMixin
     from kerasgen.backend.jax import (
-        compile_loop, compile_step, data_parallel, input_gradient, num_replicas, sampling_threads, scan,
-        subpixel_transposed_conv, usable_after_failure, write_slice)
+        batch_noise, compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas,
+        replica_concat, replica_sum, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
+        write_slice)
 elif _BACKEND == "torch":
     from kerasgen.backend.torch import StepMixin as _StepMixin
     from kerasgen.backend.torch import (
-        compile_loop, compile_step, data_parallel, input_gradient, num_replicas, sampling_threads, scan,
-        subpixel_transposed_conv, usable_after_failure, write_slice)
+        batch_noise, compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas,
+        replica_concat, replica_sum, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
+        write_slice)
 else:
     raise ImportError(
         "kerasgen supports the Keras backends 'tensorflow', 'jax' and 'torch'; "

@@ -226,9 +226,34 @@ def data_parallel(num_devices):
     return keras.distribution.DataParallel(devices=devices[:num_devices]).scope()
 
 
-def num_replicas():
+def num_replicas(model=None):
     """The devices each batch is split across: those of the active `keras.distribution`, else 1."""
     distribution = keras.distribution.distribution()
     if distribution is None:
         return 1
     return int(distribution.device_mesh.devices.size)
+
+
+# The replica helpers of a per-replica step (see kerasgen.backend): plain operations here.
+# Under JAX a data-parallel step is one program over the global batch (SPMD),
+# so a batch's sum, rows, statistics and noise are already the global batch's.
+
+
+def replica_sum(x):
+    """`x` itself."""
+    return x
+
+
+def replica_concat(x):
+    """`x` itself."""
+    return x
+
+
+def batch_noise(draw, shape):
+    """`draw(shape)`."""
+    return draw(shape)
+
+
+def moments(x, axes):
+    """`keras.ops.moments(x, axes)`."""
+    return keras.ops.moments(x, axes=axes)

@@ -7,15 +7,29 @@ import keras
 
 
 class StepMixin:
-    """`train_step`/`test_step` of `GenerativeModel` under TensorFlow."""
+    """`train_step`/`test_step` of `GenerativeModel` under TensorFlow.
+
+    Under a `tf.distribute` strategy (`data_parallel`) the step runs once
+    per replica on its share of the global batch, and every optimizer sums
+    the replicas' gradients: each replica's loss, a mean over its share, is
+    divided by the number of replicas first, so the sum is the gradient of
+    the global batch's mean, as on one device.
+    """
+
+    def fit(self, *args, **kwargs):
+        with _synchronized_batch_norm(self):
+            return super().fit(*args, **kwargs)
 
     def train_step(self, data):
         logs = {}
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         for group in self.optimization_groups():
             for _ in range(group.repeats):
                 with tf.GradientTape() as tape:
                     loss, terms = group.loss_fn(data)
                     scaled_loss = group.optimizer.scale_loss(loss)
+                    if replicas > 1:
+                        scaled_loss = scaled_loss / replicas
                 grads = tape.gradient(scaled_loss, group.variables)
                 group.optimizer.apply(grads, group.variables)
                 logs.update(terms)
@@ -92,14 +106,96 @@ def subpixel_transposed_conv():
 
 
 def data_parallel(num_devices):
-    """Not yet: kerasgen's data-parallel training runs under JAX only for now."""
-    raise ValueError(
-        f"data_parallel: kerasgen has no data-parallel training under TensorFlow yet (asked for "
-        f"{'all' if num_devices is None else num_devices} devices); it runs under JAX "
-        "(KERAS_BACKEND=jax, keras.distribution.DataParallel)."
-    )
+    """`tf.distribute.MirroredStrategy(...).scope()` over the first `num_devices` GPUs, or CPUs without one.
+
+    Without a GPU, the logical CPU devices: one unless the CPU was split
+    before TensorFlow started (`tf.config.set_logical_device_configuration`),
+    and the replicas' gradients are summed on the first of them
+    (`tf.distribute.ReductionToOneDevice`; NCCL, the GPU default, has no CPU
+    kernels).
+    """
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = gpus or tf.config.list_logical_devices("CPU")
+    if num_devices is None:
+        num_devices = len(devices)
+    if num_devices > len(devices):
+        raise ValueError(
+            f"data_parallel: num_devices is {num_devices}, but TensorFlow sees {len(devices)} "
+            f"{'GPU' if gpus else 'CPU'} device(s): {', '.join(d.name for d in devices)}. On a CPU, split it into "
+            "N logical devices before TensorFlow starts: tf.config.set_logical_device_configuration("
+            "tf.config.list_physical_devices('CPU')[0], [tf.config.LogicalDeviceConfiguration()] * N)."
+        )
+    names = [d.name for d in devices[:num_devices]]
+    reduce = None if gpus else tf.distribute.ReductionToOneDevice(reduce_to_device=names[0])
+    return tf.distribute.MirroredStrategy(devices=names, cross_device_ops=reduce).scope()
 
 
-def num_replicas():
-    """1: no data-parallel engine is set up under this backend (see `data_parallel`)."""
-    return 1
+def num_replicas(model=None):
+    """The replicas a batch is split across: `model`'s strategy's, else the current one's (1 without one)."""
+    strategy = model.distribute_strategy if model is not None else tf.distribute.get_strategy()
+    return strategy.num_replicas_in_sync
+
+
+def _replica():
+    """(this replica's index, the number of replicas) inside a step run by a strategy; (0, 1) elsewhere."""
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return 0, 1
+    return context.replica_id_in_sync_group, context.num_replicas_in_sync
+
+
+def replica_sum(x):
+    """The sum of `x` over the replicas of a data-parallel step (`x` itself on one device)."""
+    _, replicas = _replica()
+    if replicas == 1:
+        return x
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, x)
+
+
+def replica_concat(x):
+    """`x` of every replica, concatenated along axis 0 in replica order (`x` itself on one device)."""
+    _, replicas = _replica()
+    if replicas == 1:
+        return x
+    return tf.distribute.get_replica_context().all_gather(x, axis=0)
+
+
+def batch_noise(draw, shape):
+    """`draw(shape)`, noise for this replica's share of a batch (shape[0] rows) that is the same as on one device.
+
+    Each replica draws the noise of the whole global batch from its copy of
+    the seed state (the same on all) and keeps its own rows: replica i holds
+    rows i * n .. (i + 1) * n of the global batch, which
+    `experimental_distribute_dataset` splits in order.
+    """
+    index, replicas = _replica()
+    if replicas == 1:
+        return draw(shape)
+    rows = shape[0]
+    whole = draw((rows * replicas, *shape[1:]))
+    return whole[index * rows:(index + 1) * rows]
+
+
+def moments(x, axes):
+    """`keras.ops.moments` over the global batch: its statistics summed over the replicas in a data-parallel step."""
+    return keras.ops.moments(x, axes=axes, synchronized=_replica()[1] > 1)
+
+
+@contextlib.contextmanager
+def _synchronized_batch_norm(model):
+    """Inside: every `BatchNormalization` of a model that trains on several replicas normalises with the global batch's
+    statistics, and updates its moving statistics from them, the same on every replica (Keras' own
+    `synchronized=True`, which only TensorFlow has); a layer's setting is put back after the call, so the
+    model's config still loads under JAX and PyTorch."""
+    if num_replicas(model) == 1:
+        yield
+        return
+    layers = [layer for layer in model._flatten_layers()
+              if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized]
+    for layer in layers:
+        layer.synchronized = True
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer.synchronized = False

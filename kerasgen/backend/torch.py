@@ -18,6 +18,7 @@ import contextlib
 import types
 import warnings
 
+import keras
 import torch
 
 # PyTorch's CPU float16 convolution (slow_conv2d) cannot take the gradient of
@@ -28,15 +29,44 @@ _FLOAT16_CONV_ERRORS = ("grad_weight must be contiguous", "grad_weight needs to 
 
 
 class StepMixin:
-    """`train_step`/`test_step` of `GenerativeModel` under PyTorch."""
+    """`train_step`/`test_step` of `GenerativeModel` under PyTorch.
+
+    Inside `data_parallel` (one process a device, started by torchrun) every
+    process reads the same global batch and trains on its own rows of it;
+    each optimizer then applies the mean of the processes' gradients,
+    averaged by `torch.distributed.all_reduce`, so every process makes the
+    update one device makes on the whole batch. The first step copies
+    process 0's variables to the others, so they start equal whatever
+    their seeds.
+    """
+
+    def fit(self, *args, **kwargs):
+        with _synchronized_batch_norm(self):
+            return super().fit(*args, **kwargs)
 
     def train_step(self, data):
+        replicas = _DATA_PARALLEL["replicas"]
+        if replicas == 1:
+            return self._train_step(data)
+        if not getattr(self, "_kerasgen_variables_broadcast", False):
+            _broadcast([v.value for v in self.variables])
+            self._kerasgen_variables_broadcast = True
+        data = keras.tree.map_structure(lambda t: _my_rows(t, replicas), data)
+        _DATA_PARALLEL["in_step"] = True
+        try:
+            return self._train_step(data)
+        finally:
+            _DATA_PARALLEL["in_step"] = False
+
+    def _train_step(self, data):
         logs = {}
         for group in self.optimization_groups():
             for _ in range(group.repeats):
                 loss, terms = group.loss_fn(data)
                 scaled_loss = group.optimizer.scale_loss(loss)
                 grads = _gradients(self, scaled_loss, group.variables)
+                if _DATA_PARALLEL["in_step"]:
+                    grads = _mean_over_processes(grads)
                 with torch.no_grad():
                     group.optimizer.apply(list(grads), group.variables)
                 logs.update({k: v.detach() for k, v in terms.items()})
@@ -191,15 +221,224 @@ def subpixel_transposed_conv():
     return False
 
 
+# The data-parallel state of this process: its devices (processes) while a `data_parallel` scope is open,
+# and whether a train step on its share of a batch is running.
+_DATA_PARALLEL = {"replicas": 1, "in_step": False}
+
+
 def data_parallel(num_devices):
-    """Not yet: kerasgen's data-parallel training runs under JAX only for now."""
-    raise ValueError(
-        f"data_parallel: kerasgen has no data-parallel training under PyTorch yet (asked for "
-        f"{'all' if num_devices is None else num_devices} devices); it runs under JAX "
-        "(KERAS_BACKEND=jax, keras.distribution.DataParallel)."
-    )
+    """A scope for data-parallel training over the processes torchrun started, one device each.
+
+    Keras has no distribution engine for PyTorch (its `keras.distribution`
+    covers JAX), so kerasgen uses PyTorch's own: `torch.distributed`, whose
+    process group torchrun sets up (gloo on a CPU, NCCL on GPUs; each
+    process takes the GPU of its LOCAL_RANK). `DistributedDataParallel` is
+    not used: it reduces gradients from hooks that `loss.backward()` fires,
+    and kerasgen's step takes them with `torch.autograd.grad`, once per
+    optimizer.
+    """
+    import os
+
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        raise ValueError("data_parallel: this PyTorch build has no torch.distributed.")
+    if not dist.is_initialized():
+        if "WORLD_SIZE" not in os.environ and num_devices in (None, 1):
+            return contextlib.nullcontext()  # one process, one device: nothing to distribute
+        if "WORLD_SIZE" not in os.environ:
+            raise ValueError(
+                f"data_parallel: under PyTorch each of the {'' if num_devices is None else f'{num_devices} '}"
+                "devices is a process started by torchrun (torchrun --nproc-per-node N your_script.py), and "
+                "this process was not: WORLD_SIZE is not set."
+            )
+        cuda = torch.cuda.is_available()
+        if cuda:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        dist.init_process_group(backend="nccl" if cuda else "gloo")
+    world = dist.get_world_size()
+    if num_devices is not None and num_devices != world:
+        raise ValueError(
+            f"data_parallel: num_devices is {num_devices}, but torchrun started {world} process(es), one device "
+            f"each; pass {world} or None, or start {num_devices} with torchrun --nproc-per-node {num_devices}."
+        )
+    return _data_parallel_scope(world)
 
 
-def num_replicas():
-    """1: no data-parallel engine is set up under this backend (see `data_parallel`)."""
-    return 1
+@contextlib.contextmanager
+def _data_parallel_scope(replicas):
+    before = _DATA_PARALLEL["replicas"]
+    _DATA_PARALLEL["replicas"] = replicas
+    try:
+        yield
+    finally:
+        _DATA_PARALLEL["replicas"] = before
+
+
+def num_replicas(model=None):
+    """The processes a batch is split across inside `data_parallel` (else 1)."""
+    return _DATA_PARALLEL["replicas"]
+
+
+def _rank():
+    import torch.distributed as dist
+
+    return dist.get_rank()
+
+
+def _my_rows(t, replicas):
+    """This process's rows of a global batch: rows r * n .. (r + 1) * n of its N = replicas * n."""
+    if t is None or not hasattr(t, "shape") or len(t.shape) == 0:
+        return t
+    rows, rest = divmod(int(t.shape[0]), replicas)
+    if rest:
+        raise ValueError(
+            f"data-parallel training on {replicas} devices splits every batch evenly across them; a batch "
+            f"holds {t.shape[0]} rows. Use a batch size that is a multiple of {replicas}, and drop the "
+            "last batch if it is smaller."
+        )
+    start = _rank() * rows
+    return t[start:start + rows]
+
+
+def _broadcast(tensors):
+    import torch.distributed as dist
+
+    with torch.no_grad():
+        for t in tensors:
+            dist.broadcast(t.data, src=0)
+
+
+def _mean_over_processes(grads):
+    """The processes' gradients, averaged: one all-reduce over all of them, flattened together."""
+    import torch.distributed as dist
+
+    present = [g for g in grads if g is not None]
+    if not present:
+        return grads
+    flat = torch.cat([g.reshape(-1) for g in present])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    flat /= dist.get_world_size()
+    out, offset = [], 0
+    for g in grads:
+        if g is None:
+            out.append(None)
+            continue
+        out.append(flat[offset:offset + g.numel()].view_as(g))
+        offset += g.numel()
+    return out
+
+
+def _step_replicas():
+    """The processes of the data-parallel train step running now, else 1."""
+    return _DATA_PARALLEL["replicas"] if _DATA_PARALLEL["in_step"] else 1
+
+
+# The replica helpers of a per-replica step (see kerasgen.backend). Inside a data-parallel train step each
+# process holds its rows of the global batch; what a layer needs of the whole batch comes from the others.
+
+
+def replica_sum(x):
+    """The sum of `x` over the processes of a data-parallel step (`x` itself elsewhere); not differentiated."""
+    if _step_replicas() == 1:
+        return x
+    import torch.distributed as dist
+
+    total = x.detach().clone()
+    dist.all_reduce(total, op=dist.ReduceOp.SUM)
+    return total
+
+
+def replica_concat(x):
+    """`x` of every process, concatenated along axis 0 in rank order; not differentiated."""
+    replicas = _step_replicas()
+    if replicas == 1:
+        return x
+    import torch.distributed as dist
+
+    parts = [torch.empty_like(x) for _ in range(replicas)]
+    dist.all_gather(parts, x.detach().contiguous())
+    return torch.cat(parts, dim=0)
+
+
+def batch_noise(draw, shape):
+    """This process's rows of the noise one device draws for the global batch (`draw(shape)` elsewhere)."""
+    replicas = _step_replicas()
+    if replicas == 1:
+        return draw(shape)
+    rows = int(shape[0])
+    whole = draw((rows * replicas, *shape[1:]))
+    start = _rank() * rows
+    return whole[start:start + rows]
+
+
+def moments(x, axes):
+    """Mean and variance over `axes` of the global batch: the processes' sums, all-reduced, and differentiated
+    through (the reduction's gradient is itself all-reduced, as in PyTorch's SyncBatchNorm)."""
+    replicas = _step_replicas()
+    if replicas == 1:
+        return keras.ops.moments(x, axes=axes)
+    all_reduce = _SummedOverProcesses.apply
+    x = torch.as_tensor(x)
+    dtype = x.dtype
+    if dtype in (torch.float16, torch.bfloat16):
+        x = x.float()
+    axes = [a % x.dim() for a in axes]
+    count = replicas
+    for a in axes:
+        count *= x.shape[a]
+    total = all_reduce(torch.sum(x, dim=axes))
+    squares = all_reduce(torch.sum(x * x, dim=axes))
+    mean = total / count
+    variance = torch.clamp(squares / count - mean * mean, min=0.0)
+    return mean.to(dtype), variance.to(dtype)
+
+
+class _SummedOverProcesses(torch.autograd.Function):
+    """`torch.distributed.all_reduce` (sum) with its gradient: the sum over the processes of theirs.
+
+    (torch.distributed.nn.functional.all_reduce does the same but is deprecated in favour of a private module.)
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        import torch.distributed as dist
+
+        total = x.clone()
+        dist.all_reduce(total, op=dist.ReduceOp.SUM)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad):
+        import torch.distributed as dist
+
+        total = grad.clone()
+        dist.all_reduce(total, op=dist.ReduceOp.SUM)
+        return total
+
+
+@contextlib.contextmanager
+def _synchronized_batch_norm(model):
+    """Inside a data-parallel fit: every Keras `BatchNormalization` of the model takes its batch statistics from
+    the global batch (`moments` above), the same on every process; Keras' own `synchronized=True` exists only
+    under TensorFlow. The layers' own method is put back after the call."""
+    if _DATA_PARALLEL["replicas"] == 1:
+        yield
+        return
+    layers = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+
+    def global_moments(layer):
+        def _moments(inputs, mask):
+            if mask is not None:
+                raise ValueError(f"{layer.name}: data-parallel batch normalization takes no mask under PyTorch.")
+            return moments(inputs, layer._reduction_axes)
+
+        return _moments
+
+    for layer in layers:  # an instance attribute, set past Keras' attribute tracking, hides the method
+        object.__setattr__(layer, "_moments", global_moments(layer))
+    try:
+        yield
+    finally:
+        for layer in layers:
+            object.__delattr__(layer, "_moments")  # the class's method again

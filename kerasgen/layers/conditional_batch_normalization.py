@@ -5,7 +5,7 @@ import numbers
 import keras
 from keras import ops
 
-from kerasgen import checks
+from kerasgen import backend, checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -122,7 +122,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         dtype = "float32" if in_dtype in ("float16", "bfloat16") else in_dtype
         x32 = ops.cast(x, dtype)
         if training:
-            mean, variance = ops.moments(x32, axes=reduce_axes)
+            mean, variance = backend.moments(x32, axes=reduce_axes)  # the global batch's, data-parallel
             m = self.momentum
             self.moving_mean.assign(self.moving_mean * m + ops.cast(mean, self.moving_mean.dtype) * (1.0 - m))
             self.moving_variance.assign(

@@ -5,7 +5,7 @@ import numpy as np
 import keras
 from keras import ops
 
-from kerasgen import checks
+from kerasgen import backend, checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -135,7 +135,9 @@ class VectorQuantizer(keras.layers.Layer):
         flat = ops.reshape(z, (-1, self.code_dim))
         indices = self.nearest(flat)
         one_hot = ops.one_hot(indices, self.num_codes, dtype="float32")  # (M, K)
-        counts = ops.sum(one_hot, axis=0)
+        # The code histogram of the global batch: under a data-parallel step that runs per replica (TensorFlow),
+        # summed over the replicas, so the EMA updates and the logged perplexity are those of one device.
+        counts = backend.replica_sum(ops.sum(one_hot, axis=0))
         if training:
             self._update(flat, one_hot, counts)
         codes = ops.matmul(one_hot, ops.cast(self.codebook, "float32"))  # (M, D), differentiable in the codebook
@@ -162,13 +164,15 @@ class VectorQuantizer(keras.layers.Layer):
         cluster_size = self.cluster_size * d + (1.0 - d) * counts
         self.cluster_size.assign(cluster_size)
         if self.ema:
-            embed_sum = self.embed_sum * d + (1.0 - d) * ops.matmul(ops.transpose(one_hot), flat)
+            batch_sum = backend.replica_sum(ops.matmul(ops.transpose(one_hot), flat))
+            embed_sum = self.embed_sum * d + (1.0 - d) * batch_sum
             n = ops.sum(cluster_size)
             smoothed = (cluster_size + self.epsilon) / (n + self.num_codes * self.epsilon) * n
             self.embed_sum.assign(embed_sum)
             self.codebook.assign(embed_sum / smoothed[:, None])
         if self.dead_code_threshold is not None:
             dead = cluster_size < self.dead_code_threshold  # (K,)
+            flat = backend.replica_concat(flat)  # restarts pick from the global batch, the same on every replica
             picks = keras.random.randint((self.num_codes,), 0, ops.shape(flat)[0], seed=self.seed_generator)
             replacement = ops.take(flat, picks, axis=0)
             mask = ops.cast(dead, "float32")[:, None]

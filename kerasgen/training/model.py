@@ -412,7 +412,7 @@ class GenerativeModel(PresetMixin, StepMixin, keras.Model):
 
     def _check_replica_batches(self, x, batch_size):
         """Inside `kerasgen.training.data_parallel`: every batch of an array must split evenly across the devices."""
-        replicas = num_replicas()
+        replicas = num_replicas(self)
         if replicas == 1 or not checks.is_array_like(x):
             return
         batch_size = 32 if batch_size is None else batch_size  # Keras' default for arrays

@@ -5,6 +5,7 @@ import math
 import keras
 from keras import ops
 
+from kerasgen import backend
 from kerasgen.models.autoencoder.autoencoder import Autoencoder
 
 CORRUPTIONS = ("gaussian", "salt_and_pepper", "masking")
@@ -68,12 +69,15 @@ class DenoisingAutoencoder(Autoencoder):
 
     def corrupt_tensor(self, x, seed):
         x = ops.cast(x, "float32")
+        # Each replica of a data-parallel step corrupts its rows as one device corrupts the global batch.
+        normal = lambda shape: keras.random.normal(shape, seed=seed)  # noqa: E731
+        uniform = lambda shape: keras.random.uniform(shape, seed=seed)  # noqa: E731
         if self.corruption == "gaussian":
-            return x + self.noise_level * keras.random.normal(ops.shape(x), seed=seed)
-        hit = keras.random.uniform(ops.shape(x), seed=seed) < self.noise_level
+            return x + self.noise_level * backend.batch_noise(normal, ops.shape(x))
+        hit = backend.batch_noise(uniform, ops.shape(x)) < self.noise_level
         if self.corruption == "masking":
             return ops.where(hit, 0.0, x)
-        salt = keras.random.uniform(ops.shape(x), seed=seed) < 0.5
+        salt = backend.batch_noise(uniform, ops.shape(x)) < 0.5
         return ops.where(hit, ops.where(salt, 1.0, 0.0), x)
 
     def corrupt(self, x, seed=None):

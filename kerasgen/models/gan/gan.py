@@ -10,7 +10,7 @@ from kerasgen.data.image_format import ImageFormat
 from kerasgen.models.gan import networks
 from kerasgen.protocols import Conditional, Sampler
 from kerasgen.training import GenerativeModel, OptimizationGroup
-from kerasgen import checks
+from kerasgen import backend, checks
 from kerasgen.utils.latent import interpolate_latents, latent_arithmetic
 
 
@@ -236,7 +236,8 @@ class GAN(GenerativeModel, Sampler, Conditional):
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     def _latents(self, x):
-        return keras.random.normal((ops.shape(x)[0], self.latent_dim), seed=self.seed_generator)
+        return backend.batch_noise(lambda shape: keras.random.normal(shape, seed=self.seed_generator),
+                                   (ops.shape(x)[0], self.latent_dim))
 
     def discriminator_losses(self, x, labels, training):
         """(loss, logs) of one discriminator update on the real batch x."""

@@ -9,7 +9,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.models.gan.gan import GAN
-from kerasgen import checks
+from kerasgen import backend, checks
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -170,7 +170,8 @@ class WGANGP(GAN):
         fake = self._generate(self._latents(x), labels, training)
         real_score = self._discriminate(x, labels, training)
         fake_score = self._discriminate(fake, labels, training)
-        alpha = keras.random.uniform((ops.shape(x)[0],), seed=self.seed_generator)
+        alpha = backend.batch_noise(lambda shape: keras.random.uniform(shape, seed=self.seed_generator),
+                                    (ops.shape(x)[0],))
         penalty = losses.gradient_penalty(
             lambda mixed: self._discriminate(mixed, labels, training), x, fake, alpha)
         loss = losses.discriminator_loss("wasserstein", real_score, fake_score) + self.gp_weight * penalty

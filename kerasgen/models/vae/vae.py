@@ -12,7 +12,7 @@ from kerasgen import losses
 from kerasgen.data.image_format import ImageFormat
 from kerasgen.models.latent_model import LatentImageModel, build_networks, check_latent_dim
 from kerasgen.protocols import DensityModel, Sampler
-from kerasgen import checks
+from kerasgen import backend, checks
 from kerasgen.utils.untracked import untracked_helper
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -165,7 +165,8 @@ class VAE(LatentImageModel, DensityModel, Sampler):
         one_hot = self._one_hot(labels)
         weight = self._sample_weight(data)
         mean, log_var = self.posterior(x, one_hot, training)
-        eps = keras.random.normal(ops.shape(mean), seed=self.noise_seed(training))
+        seed = self.noise_seed(training)
+        eps = backend.batch_noise(lambda shape: keras.random.normal(shape, seed=seed), ops.shape(mean))
         z = mean + ops.exp(0.5 * log_var) * eps
         out = self.decoder(self._network_inputs(z, one_hot), training=training)
         # The sign outside the mean: the unweighted graph is the one it has always been.

@@ -207,8 +207,10 @@ def section(result):
              f"{result['machine']['load_average_at_end'][0]} at the end; the run took {result['seconds']:.0f} s. "
              "Versions: " + "; ".join(f"{b}: " + ", ".join(f"{k} {v}" for k, v in vs.items())
                                       for b, vs in result["versions"].items()) + ".", "",
-             f"All {n} devices share this machine's two cores, so this measures what data parallelism costs "
-             "here (splitting batches, reducing gradients, synchronised batch statistics), not a speed-up; on "
+             f"All {n} devices share this machine's two cores, so this mostly measures what data parallelism "
+             "costs here (splitting batches, reducing gradients, synchronised batch statistics); a figure above "
+             "1x means the one-device run left part of the two cores idle and the devices' programs filled it "
+             "(the speed section's cores column shows how much each backend keeps busy on one device). On "
              f"{n} GPUs the same command would measure the speed-up.", "",
              f"| model | backend | engine | 1 device, images/s | {n} devices, images/s | {n} devices / 1 |",
              "|---|---|---|---:|---:|---:|"]

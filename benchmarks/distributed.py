@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-from sections import write_report  # benchmarks/sections.py, beside this script
+from sections import write_or_say  # benchmarks/sections.py, beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "benchmarks", "results", "distributed.json")
@@ -91,7 +91,6 @@ def worker(args):
 
     x, _ = load("fashion_mnist", split="train")
     x = x[: args.images // args.batch_size * args.batch_size]
-    x = (x.astype("float32") / 127.5 - 1.0) if model_name == "dcgan" else (x > 127).astype("float32")
     keras.utils.set_random_seed(0)
     scope = data_parallel(devices) if devices > 1 else contextlib.nullcontext()
     with scope:
@@ -101,6 +100,7 @@ def worker(args):
         else:
             model = models.VAE(seed=0)
             model.compile(keras.optimizers.Adam(1e-3))
+        x = model.image_format.convert(x, seed=0)  # the model's own pixel format ([-1, 1] for the GAN)
         times = []
         for epoch in range(args.epochs + 1):  # the first: tracing and compilation
             start = time.perf_counter()
@@ -237,10 +237,7 @@ def main(argv=None):
         return worker(args)
     if not args.report:
         drive(args)
-    if os.path.abspath(args.out) == RESULTS or args.report:
-        write_report(args.out, args.benchmarks_md, BEGIN, END, section, "distributed")
-    else:
-        print(f"results in {args.out}; BENCHMARKS.md not written (--report --out {args.out} writes it)")
+    write_or_say(args, RESULTS, BEGIN, END, section, "distributed")
 
 
 if __name__ == "__main__":

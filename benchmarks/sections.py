@@ -26,3 +26,15 @@ def write_report(results_path, path, begin, end, section, what):
         result = json.load(f)
     write_section(path, begin, end, section(result))
     print(f"wrote the {what} section of {path}")
+
+
+def write_or_say(args, default_results, begin, end, section, what):
+    """After a run (or for --report): writes the section from `args.out` into `args.benchmarks_md` when the run
+    wrote the repository's own results (`default_results`) or --report asks; after a trial run to another
+    file it leaves BENCHMARKS.md alone and says how to write it."""
+    import os
+
+    if os.path.abspath(args.out) == os.path.abspath(default_results) or args.report:
+        write_report(args.out, args.benchmarks_md, begin, end, section, what)
+    else:
+        print(f"results in {args.out}; BENCHMARKS.md not written (--report --out {args.out} writes it)")

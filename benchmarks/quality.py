@@ -141,7 +141,8 @@ def run_pair(pair, args, result):
                         "nll_nats": round(nll, 3), "bits_per_dim": round(nll / (dims * math.log(2)), 4),
                         "train_seconds": run["train_seconds"], "train_loss": float(logs.get("loss", float("nan")))}
                     print(f"{pair} {name} epoch {epoch + 1}: {nll:.2f} nats", flush=True)
-                    _save(args.out, result)
+                run["epochs_done"] = epoch + 1
+                _save(args.out, result)  # every epoch: a run stopped later keeps its training seconds
 
         model.fit(data, epochs=max(args.checkpoints), steps_per_epoch=steps, verbose=0,
                   callbacks=[keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False), Measure()])

@@ -30,14 +30,17 @@ names and nothing else that the rest of the library may rely on:
   built and fit data-parallel on the backend's own engine (JAX:
   `keras.distribution.DataParallel`, one program over the global batch;
   TensorFlow: `tf.distribute.MirroredStrategy`, the step run once per
-  replica on its share); PyTorch refuses, for now.
+  replica on its share; PyTorch: `torch.distributed`, one process a device
+  under torchrun, each training on its rows of the batch).
   `num_replicas(model=None)`: the devices a batch is split across (1 outside).
-  For a step that runs per replica, what a layer needs of the whole global
-  batch: `replica_sum(x)` (a batch sum, e.g. EMA codebook counts),
-  `replica_concat(x)` (the rows of every replica, in order),
-  `batch_noise(draw, shape)` (this replica's rows of the noise one device
-  would draw for the global batch) and `moments(x, axes)` (batch
-  statistics); each is the plain operation on one device and under JAX.
+  For a step that runs per replica, `replica()` is (this replica's index,
+  the replicas), (0, 1) elsewhere and under JAX; and what a layer needs of
+  the whole global batch: `replica_sum(x)` (a batch sum, e.g. EMA codebook
+  counts), `replica_concat(x)` (the rows of every replica, in order) and
+  `moments(x, axes)` (batch statistics), each the plain operation on one
+  device and under JAX. `batch_noise(draw, shape)`, defined here once on
+  top of `replica()`, is this replica's rows of the noise one device draws
+  for the global batch.
 - `compile_step(step, jit_compile)`: one step of that loop (a subpixel, a
   row), compiled by `torch.compile` under PyTorch when `jit_compile` is
   True (faster per image after a first call that compiles; BENCHMARKS.md
@@ -69,19 +72,19 @@ _BACKEND = keras.backend.backend()
 if _BACKEND == "tensorflow":
     from kerasgen.backend.tensorflow import StepMixin as _StepMixin
     from kerasgen.backend.tensorflow import (
-        batch_noise, compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas,
+        compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas, replica,
         replica_concat, replica_sum, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
         write_slice)
 elif _BACKEND == "jax":
     from kerasgen.backend.jax import StepMixin as _StepMixin
     from kerasgen.backend.jax import (
-        batch_noise, compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas,
+        compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas, replica,
         replica_concat, replica_sum, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
         write_slice)
 elif _BACKEND == "torch":
     from kerasgen.backend.torch import StepMixin as _StepMixin
     from kerasgen.backend.torch import (
-        batch_noise, compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas,
+        compile_loop, compile_step, data_parallel, input_gradient, moments, num_replicas, replica,
         replica_concat, replica_sum, sampling_threads, scan, subpixel_transposed_conv, usable_after_failure,
         write_slice)
 else:
@@ -90,6 +93,22 @@ else:
         f"KERAS_BACKEND is {_BACKEND!r}."
     )
 
+
+
+def batch_noise(draw, shape):
+    """`draw(shape)`: noise for a batch of shape[0] rows, the same rows as on one device in a data-parallel step.
+
+    A replica of a per-replica step (TensorFlow, PyTorch) draws the noise of
+    the whole global batch from its copy of the seed state (the same on
+    all) and keeps its own rows: replica i holds rows i * n .. (i + 1) * n
+    of the global batch, as the engines split it.
+    """
+    index, replicas = replica()
+    if replicas == 1:
+        return draw(shape)
+    rows = shape[0]
+    whole = draw((rows * replicas, *shape[1:]))
+    return whole[index * rows:(index + 1) * rows]
 
 
 class StepMixin(_StepMixin):

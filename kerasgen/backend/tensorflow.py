@@ -136,7 +136,7 @@ def num_replicas(model=None):
     return strategy.num_replicas_in_sync
 
 
-def _replica():
+def replica():
     """(this replica's index, the number of replicas) inside a step run by a strategy; (0, 1) elsewhere."""
     context = tf.distribute.get_replica_context()
     if context is None or context.num_replicas_in_sync == 1:
@@ -146,7 +146,7 @@ def _replica():
 
 def replica_sum(x):
     """The sum of `x` over the replicas of a data-parallel step (`x` itself on one device)."""
-    _, replicas = _replica()
+    _, replicas = replica()
     if replicas == 1:
         return x
     return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, x)
@@ -154,31 +154,15 @@ def replica_sum(x):
 
 def replica_concat(x):
     """`x` of every replica, concatenated along axis 0 in replica order (`x` itself on one device)."""
-    _, replicas = _replica()
+    _, replicas = replica()
     if replicas == 1:
         return x
     return tf.distribute.get_replica_context().all_gather(x, axis=0)
 
 
-def batch_noise(draw, shape):
-    """`draw(shape)`, noise for this replica's share of a batch (shape[0] rows) that is the same as on one device.
-
-    Each replica draws the noise of the whole global batch from its copy of
-    the seed state (the same on all) and keeps its own rows: replica i holds
-    rows i * n .. (i + 1) * n of the global batch, which
-    `experimental_distribute_dataset` splits in order.
-    """
-    index, replicas = _replica()
-    if replicas == 1:
-        return draw(shape)
-    rows = shape[0]
-    whole = draw((rows * replicas, *shape[1:]))
-    return whole[index * rows:(index + 1) * rows]
-
-
 def moments(x, axes):
     """`keras.ops.moments` over the global batch: its statistics summed over the replicas in a data-parallel step."""
-    return keras.ops.moments(x, axes=axes, synchronized=_replica()[1] > 1)
+    return keras.ops.moments(x, axes=axes, synchronized=replica()[1] > 1)
 
 
 @contextlib.contextmanager

@@ -15,11 +15,13 @@ thread.
 """
 
 import contextlib
+import os
 import types
 import warnings
 
 import keras
 import torch
+import torch.distributed as dist
 
 # PyTorch's CPU float16 convolution (slow_conv2d) cannot take the gradient of
 # a kernel whose leading torch dimension is 1 (Conv2D with one filter over
@@ -237,10 +239,6 @@ def data_parallel(num_devices):
     and kerasgen's step takes them with `torch.autograd.grad`, once per
     optimizer.
     """
-    import os
-
-    import torch.distributed as dist
-
     if not dist.is_available():
         raise ValueError("data_parallel: this PyTorch build has no torch.distributed.")
     if not dist.is_initialized():
@@ -281,8 +279,6 @@ def num_replicas(model=None):
 
 
 def _rank():
-    import torch.distributed as dist
-
     return dist.get_rank()
 
 
@@ -302,8 +298,6 @@ def _my_rows(t, replicas):
 
 
 def _broadcast(tensors):
-    import torch.distributed as dist
-
     with torch.no_grad():
         for t in tensors:
             dist.broadcast(t.data, src=0)
@@ -311,8 +305,6 @@ def _broadcast(tensors):
 
 def _mean_over_processes(grads):
     """The processes' gradients, averaged: one all-reduce over all of them, flattened together."""
-    import torch.distributed as dist
-
     present = [g for g in grads if g is not None]
     if not present:
         return grads
@@ -342,8 +334,6 @@ def replica_sum(x):
     """The sum of `x` over the processes of a data-parallel step (`x` itself elsewhere); not differentiated."""
     if _step_replicas() == 1:
         return x
-    import torch.distributed as dist
-
     total = x.detach().clone()
     dist.all_reduce(total, op=dist.ReduceOp.SUM)
     return total
@@ -354,22 +344,15 @@ def replica_concat(x):
     replicas = _step_replicas()
     if replicas == 1:
         return x
-    import torch.distributed as dist
-
     parts = [torch.empty_like(x) for _ in range(replicas)]
     dist.all_gather(parts, x.detach().contiguous())
     return torch.cat(parts, dim=0)
 
 
-def batch_noise(draw, shape):
-    """This process's rows of the noise one device draws for the global batch (`draw(shape)` elsewhere)."""
+def replica():
+    """(this process's rank, the processes) inside a data-parallel train step; (0, 1) elsewhere."""
     replicas = _step_replicas()
-    if replicas == 1:
-        return draw(shape)
-    rows = int(shape[0])
-    whole = draw((rows * replicas, *shape[1:]))
-    start = _rank() * rows
-    return whole[start:start + rows]
+    return (_rank(), replicas) if replicas > 1 else (0, 1)
 
 
 def moments(x, axes):
@@ -402,16 +385,12 @@ class _SummedOverProcesses(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x):
-        import torch.distributed as dist
-
         total = x.clone()
         dist.all_reduce(total, op=dist.ReduceOp.SUM)
         return total
 
     @staticmethod
     def backward(ctx, grad):
-        import torch.distributed as dist
-
         total = grad.clone()
         dist.all_reduce(total, op=dist.ReduceOp.SUM)
         return total

@@ -1,26 +1,42 @@
-"""Sample quality and likelihood of kerasgen's recipes beside the peers a user would train instead, same budget.
+"""Sample quality and likelihood of kerasgen's zoo recipes beside the peers a user would train instead, same budget.
 
 Each pair trains, on the same Fashion-MNIST training images, the same batches
-(`kerasgen.data.pipeline`: one seed, the same order and the same fresh
-binarization every epoch for both), the same number of steps, kerasgen's
-model as its zoo recipe builds it and a plain re-implementation of the peer
-(benchmarks/peers/), and measures both on the same test images at each
-checkpoint epoch (the budgets):
+(`kerasgen.data.pipeline` with the recipe's seed: the same images in the same
+order every epoch, each model given them in its own scale, and for the
+binarized models the same fresh binarization), the same number of steps,
+kerasgen's zoo recipe and a plain re-implementation of the peer written from
+its published description (benchmarks/peers/), and measures both on the same
+test images after each budget (--checkpoints, in epochs; by default 1 and the
+recipe's, so the last budget is the preset's own):
 
 - ``pixelcnn``: the zoo's Gated PixelCNN recipe against the keras-io PixelCNN
-  (benchmarks/peers/keras_io_pixelcnn.py, Keras' own `fit`, binary
-  cross-entropy, Adam 5e-4): exact test NLL, nats an image and bits a
-  dimension, on the first --test-images test images binarized once with
-  NumPy seed 0 (as the zoo's headlines are).
+  (Keras' own `fit`, binary cross-entropy, Adam 5e-4): exact test NLL.
+- ``vae``: the zoo's VAE recipe against the keras-io VAE (two stride-2
+  convolutions, latent 2, its `GradientTape` step): the importance-weighted
+  bound on the test NLL with the K of the preset's headline.
+- ``dcgan``: the zoo's DCGAN recipe against the keras-io DCGAN (its
+  `GradientTape` step, Adam 1e-4, images in [0, 1]): FID*, KID*, precision
+  and recall on the evaluation classifier's features.
+- ``cgan``: the zoo's conditional GAN recipe against the keras-io conditional
+  GAN (one-hot classes, Adam 3e-4): the same, plus label accuracy (the share
+  of samples the evaluation classifier puts in the class asked for).
 
-A run is long (each epoch is the whole training split): it runs one pair at a
-time, writes the JSON after every checkpoint, and resumes a stopped run from
-the last finished epoch of each contestant (`keras.callbacks.BackupAndRestore`
-in --work). `--report` writes BENCHMARKS.md's quality section from the JSON.
+Both are measured as the preset's headline is: the first N test images of
+the headline (binarized once with NumPy seed 0 where the model is binary),
+the same number of samples, the same seeds. kerasgen's side is trained by
+`kerasgen.recipes.train`, the function `kerasgen train` runs: when the zoo
+build's run folder (build/FAMILY, from zoo/build.sh) holds a finished run of
+the same recipe its checkpoints are measured, so the last budget's figure is
+the preset's own; else it trains into --work. The peer trains into --work
+with `keras.callbacks.BackupAndRestore`. A stopped run resumes from the last
+finished epoch of each contestant; the JSON is written after every epoch.
 
-    python benchmarks/quality.py --pairs pixelcnn --checkpoints 1 10
-    python benchmarks/quality.py --pairs pixelcnn --checkpoints 1 --train-images 2560 --out /tmp/q.json  # a smoke run
+    python benchmarks/quality.py --pairs dcgan            # budgets 1 and the recipe's epochs
+    python benchmarks/quality.py --pairs vae --checkpoints 1 3 --train-images 2560 --out /tmp/q.json  # smoke
     python benchmarks/quality.py --report
+
+Run it alone on the machine (the training seconds are recorded); figures in
+the FID* family are on the evaluation classifier's features, not Inception's.
 """
 
 import argparse
@@ -39,113 +55,271 @@ RESULTS = os.path.join(ROOT, "benchmarks", "results", "quality.json")
 BEGIN = ("<!-- quality:begin (written by benchmarks/quality.py --report from benchmarks/results/quality.json; "
          "do not edit) -->")
 END = "<!-- quality:end -->"
-PAIRS = {"pixelcnn": ("gated_pixelcnn", "keras_io_pixelcnn")}
+# pair: (kerasgen family, the peer's module in benchmarks/peers, what the peer is, lower is better?)
+PAIRS = {
+    "pixelcnn": ("gated_pixelcnn", "keras_io_pixelcnn",
+                 "the keras-io PixelCNN (7x7 mask A, 5 residual blocks of 128, two 1x1 mask B, sigmoid; Adam 5e-4, "
+                 "Keras' fit with binary cross-entropy)"),
+    "vae": ("vae", "keras_io_vae",
+            "the keras-io VAE (two 3x3 stride-2 convolutions of 32 and 64, dense 16, latent 2, mirrored decoder; "
+            "Adam 1e-3, its GradientTape step)"),
+    "dcgan": ("dcgan", "keras_io_dcgan",
+              "the keras-io DCGAN (D: three 4x4 stride-2 convolutions 64-128-128, dropout 0.2; G: 7x7x128, two 4x4 "
+              "stride-2 transposed convolutions 128-256, sigmoid; latent 128; Adam 1e-4 each, label noise 0.05)"),
+    "cgan": ("conditional_gan", "keras_io_cgan",
+             "the keras-io conditional GAN (one-hot class: G from latent 128 + class, two 4x4 stride-2 transposed "
+             "convolutions of 128; D on image + 10 class planes, convolutions 64-128, global max pool; Adam 3e-4 "
+             "each)"),
+}
+LOWER_IS_BETTER = {"nll_nats": True, "classifier_fid": True, "label_accuracy": False, "reconstruction_mse": True}
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=PAIRS, help="pairs to train (default: all)")
-    p.add_argument("--checkpoints", nargs="+", type=int, default=[1, 10],
-                   help="epochs after which both are measured: the budgets (default: 1 10)")
-    p.add_argument("--batch-size", type=int, default=128, help="images a step, for both (default: 128)")
+    p.add_argument("--checkpoints", nargs="+", type=int, default=None,
+                   help="epochs after which both are measured, the budgets (default: 1 and the recipe's epochs)")
     p.add_argument("--train-images", type=int, default=None,
-                   help="train on the first N training images only (default: all 60000)")
-    p.add_argument("--test-images", type=int, default=1000, help="test images measured (default: 1000)")
-    p.add_argument("--seed", type=int, default=0, help="the data's and the models' seed (default: 0)")
+                   help="train on the first N training images only, a smoke run (default: all 60000)")
+    p.add_argument("--test-images", type=int, default=None,
+                   help="measure on the first N test images and N samples (default: the preset headline's)")
     p.add_argument("--work", default=os.path.join(ROOT, "build", "quality"),
-                   help="folder for the resumable backups (default: build/quality)")
+                   help="folder of the resumable runs (default: build/quality)")
     p.add_argument("--out", default=RESULTS, help=f"results JSON (default: {os.path.relpath(RESULTS, ROOT)})")
     p.add_argument("--report", action="store_true", help="write BENCHMARKS.md's section from --out")
     p.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"), help="the file --report writes")
     args = p.parse_args(argv)
-    for key in ("batch_size", "test_images"):
-        if getattr(args, key) < 1:
-            p.error(f"--{key.replace('_', '-')} must be a positive integer; got {getattr(args, key)}")
-    if any(c < 1 for c in args.checkpoints):
-        p.error(f"--checkpoints must be positive epoch counts; got {args.checkpoints}")
-    args.checkpoints = sorted(set(args.checkpoints))
+    for key in ("train_images", "test_images"):
+        value = getattr(args, key)
+        if value is not None and value < 2:
+            p.error(f"--{key.replace('_', '-')} must be an integer of at least 2; got {value}")
+    if args.checkpoints is not None:
+        if any(c < 1 for c in args.checkpoints):
+            p.error(f"--checkpoints must be positive epoch counts; got {args.checkpoints}")
+        args.checkpoints = sorted(set(args.checkpoints))
     return args
 
 
-def _contestants(pair, args):
-    """(name, model, what it is) for both contestants of a pair, built and compiled from the seed."""
-    import keras
-
+def pair_recipe(pair, args):
+    """The family's zoo recipe, with the smoke-run sizes of `args` (recorded in the stored recipe)."""
     from kerasgen import recipes
-    from kerasgen.presets import compile_from_recipe
 
-    family, peer = PAIRS[pair]
-    recipe = recipes.get_recipe(family)
-    keras.utils.set_random_seed(args.seed)
-    mine = recipes.build_model(recipe)
-    compile_from_recipe(mine, recipe)
-    from peers.keras_io_pixelcnn import compile_like_keras_io, keras_io_pixelcnn
-
-    keras.utils.set_random_seed(args.seed)
-    theirs = compile_like_keras_io(keras_io_pixelcnn(mine.image_shape))
-    return [("kerasgen", mine, f"kerasgen {type(mine).__name__}, the zoo's {family} recipe "
-                                f"({json.dumps(recipe['model']['config'], sort_keys=True)}, Adam "
-                                f"{recipe['train']['learning_rate']})"),
-            ("peer", theirs, "the keras-io PixelCNN (128 filters, 5 residual blocks, Adam 5e-4), Keras' fit")]
+    recipe = recipes.get_recipe(PAIRS[pair][0])
+    budgets = args.checkpoints or sorted({1, recipe["train"]["epochs"]})
+    recipe["train"]["epochs"] = max(budgets)
+    if args.train_images:
+        recipe["train"]["steps_per_epoch"] = args.train_images // recipe["train"]["batch_size"]
+    if args.test_images:
+        for which in ("headline", "check"):
+            recipe[which]["test_images"] = min(recipe[which]["test_images"], args.test_images)
+            if "num_samples" in recipe[which]["evaluate"]:
+                recipe[which]["evaluate"]["num_samples"] = recipe[which]["test_images"]
+    return recipe, budgets
 
 
-def _nll(name, model, x):
-    """Test NLL in nats an image, exact for both PixelCNNs."""
-    import numpy as np
+def kerasgen_run(pair, recipe, args):
+    """The folder of a finished `recipes.train` run of `recipe`: the zoo build's if it is one, else trained here."""
+    from kerasgen import recipes
 
-    if name == "kerasgen":
-        return float(np.mean(-model.log_prob(x)))
-    from peers.keras_io_pixelcnn import nll_nats
+    family = PAIRS[pair][0]
+    for out in (os.path.join(ROOT, "build", family), os.path.join(args.work, pair, "kerasgen")):
+        try:
+            with open(os.path.join(out, recipes.RUN_FILE)) as f:
+                stored = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if stored.get("finished") and stored.get("recipe") == recipe:
+            return out, False
+    out = os.path.join(args.work, pair, "kerasgen")
+    print(f"{pair} kerasgen: training {family} into {out} ({time.strftime('%H:%M:%S')})", flush=True)
+    recipes.train(recipe, out, preset_dir=os.path.join(out, "preset"), verbose=0,
+                  command=f"benchmarks/quality.py --pairs {pair}")
+    return out, True
 
-    return nll_nats(model, x)
+
+def measure_kerasgen(recipe, out, epoch):
+    from kerasgen import recipes
+
+    model = recipes.build_model(recipe)
+    model.load_weights(os.path.join(out, "checkpoints", f"epoch_{epoch:03d}.weights.h5"))
+    return recipes.measure(model, recipe)
+
+
+class Peer:
+    """A peer: built from its module in benchmarks/peers, trained with Keras' fit, measured like the preset."""
+
+    def __init__(self, pair, recipe, image_format):
+        self.pair, self.recipe, self.kerasgen_format = pair, recipe, image_format
+        self.head = recipe["headline"]
+        import keras
+
+        from kerasgen.data import ImageFormat
+
+        keras.utils.set_random_seed(recipe["train"]["seed"])
+        shape = tuple(recipe["model"]["config"].get("image_shape", (28, 28, 1)))
+        # The NLL peers take the binarized images kerasgen's models take; the GANs' take [0, 1] (their sigmoid).
+        self.image_format = image_format if pair in ("pixelcnn", "vae") else ImageFormat.get("unit")
+        if pair == "pixelcnn":
+            from peers.keras_io_pixelcnn import compile_like_keras_io, keras_io_pixelcnn
+
+            self.model = compile_like_keras_io(keras_io_pixelcnn(shape))
+        elif pair == "vae":
+            from peers.keras_io_vae import KerasIOVAE, keras_io_vae_networks
+
+            self.model = KerasIOVAE(*keras_io_vae_networks(shape, latent_dim=2), latent_dim=2)
+            self.model.compile(optimizer=keras.optimizers.Adam())
+        elif pair == "dcgan":
+            from peers.keras_io_dcgan import KerasIODCGAN, compile_like_keras_io, keras_io_dcgan_networks
+
+            self.model = compile_like_keras_io(KerasIODCGAN(*keras_io_dcgan_networks(shape), latent_dim=128))
+        else:
+            from peers.keras_io_cgan import KerasIOConditionalGAN, keras_io_cgan_networks
+
+            self.model = KerasIOConditionalGAN(*keras_io_cgan_networks(shape))
+            self.model.compile()
+        # The subclassed peers (a train_step over functional networks, no call) hold built networks only;
+        # BackupAndRestore asks for a built model.
+        self.model.built = True
+
+    def data(self, x, y, first_epoch):
+        from kerasgen.data import pipeline
+
+        train = self.recipe["train"]
+        steps = train.get("steps_per_epoch")
+        labels = self.pair == "cgan"
+        ds = pipeline((x, y) if labels else x, batch_size=train["batch_size"], labels=labels,
+                      image_format=self.image_format, seed=train["seed"], drop_remainder=True,
+                      first_epoch=first_epoch, take=steps * train["batch_size"] if steps else None)
+        if self.pair == "pixelcnn":  # Keras' fit with a loss: the images are their own targets
+            return ds.map(lambda batch: (batch, batch)), ds  # (what fit takes, what counts the steps)
+        return ds
+
+    def measure(self, x_raw, y_raw):
+        """The preset headline's metric (and its companions) for the peer, on the headline's images and seeds."""
+        import numpy as np
+
+        n = self.head["test_images"]
+        if self.pair in ("pixelcnn", "vae"):
+            x = self.kerasgen_format.convert(x_raw[:n], seed=0)  # the very images kerasgen's headline scores
+            if self.pair == "pixelcnn":
+                from peers.keras_io_pixelcnn import nll_nats
+
+                nll = nll_nats(self.model, x)
+                extra = {"nll_bound": "exact"}
+            else:
+                from peers.keras_io_vae import iwae_nll_nats
+
+                k = self.head["evaluate"].get("nll_samples", 100)
+                nll = iwae_nll_nats(self.model.encoder, self.model.decoder, 2, x, k, seed=0)
+                extra = {"nll_bound": f"iwae, K={k} (an upper bound on the NLL)"}
+            return {"nll_nats": nll, "bits_per_dim": nll / (math.prod(x.shape[1:]) * math.log(2)), **extra}
+        from kerasgen.evaluation import score_samples
+
+        num = self.head["evaluate"]["num_samples"]
+        real = self.image_format.convert(x_raw[:n])
+        if self.pair == "dcgan":
+            z = np.random.default_rng(0).standard_normal((num, self.model.latent_dim)).astype("float32")
+            samples, labels = np.asarray(self.model.generator.predict(z, verbose=0, batch_size=500)), None
+        else:
+            labels = np.arange(num) % self.model.num_classes  # the classes kerasgen's headline asks for
+            samples = self.model.sample(labels, seed=0)
+        return score_samples(samples, real, "fashion_mnist_classifier", labels=labels, seed=0)
 
 
 def run_pair(pair, args, result):
     import keras
 
-    from kerasgen.data import ImageFormat, load, pipeline
+    from kerasgen import recipes
+    from kerasgen.data import load
     from kerasgen.data.pipelines import steps_per_epoch as epoch_steps
 
-    fmt = ImageFormat.get("binary")  # the zoo's: a fresh Bernoulli(x / 255) draw every epoch
-    x_train, _ = load("fashion_mnist", split="train")
-    if args.train_images:
-        x_train = x_train[: args.train_images]
-    x_test = fmt.convert(load("fashion_mnist", split="test")[0][: args.test_images], seed=0)
-    dims = math.prod(x_test.shape[1:])
-    for name, model, what in _contestants(pair, args):
-        backup = os.path.join(args.work, pair, name)
-        first_epoch = 0  # a resumed run draws epoch e's batches from the seed and e alone, as recipes.train does
-        if os.path.isfile(os.path.join(backup, "training_metadata.json")):
-            with open(os.path.join(backup, "training_metadata.json")) as f:
-                first_epoch = int(json.load(f)["epoch"])
-        data = pipeline(x_train, batch_size=args.batch_size, image_format=fmt, seed=args.seed, drop_remainder=True,
-                        first_epoch=first_epoch)
-        steps = epoch_steps(data)
-        if name == "peer":  # Keras' fit with a loss: the images are their own targets
-            data = data.map(lambda x: (x, x))
-        run = next((r for r in result["runs"] if r["pair"] == pair and r["contestant"] == name), None)
-        if run is None:
-            run = {"pair": pair, "contestant": name, "what": what, "checkpoints": {}, "train_seconds": 0.0}
-            result["runs"].append(run)
-        measured = set(run["checkpoints"])
+    recipe, budgets = pair_recipe(pair, args)
+    x_train, y_train = load("fashion_mnist", split="train")
+    x_test, y_test = load("fashion_mnist", split="test")
+    runs = {r["contestant"]: r for r in result["runs"] if r["pair"] == pair}
+    for name in ("kerasgen", "peer"):
+        runs.setdefault(name, {"pair": pair, "contestant": name, "checkpoints": {}})
+        if runs[name] not in result["runs"]:
+            result["runs"].append(runs[name])
 
-        class Measure(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.start = time.time()
+    # kerasgen: the recipe's own training run, then its checkpoints measured.
+    mine = runs["kerasgen"]
+    out, trained_here = kerasgen_run(pair, recipe, args)
+    mine.update({"what": f"kerasgen {recipe['model']['class_name']}, the zoo's {PAIRS[pair][0]} recipe "
+                         f"({json.dumps(recipe['model']['config'], sort_keys=True)}; "
+                         f"{json.dumps({k: v for k, v in recipe['train'].items() if k != 'epochs'}, sort_keys=True)})",
+                 "run": os.path.relpath(out, ROOT), "trained_by_this_run": trained_here,
+                 "epoch_seconds": _log_seconds(out)})
+    for epoch in budgets:
+        if str(epoch) not in mine["checkpoints"]:
+            mine["checkpoints"][str(epoch)] = _clean(measure_kerasgen(recipe, out, epoch))
+            print(f"{pair} kerasgen epoch {epoch}: {_headline_text(recipe, mine['checkpoints'][str(epoch)])}",
+                  flush=True)
+            _save(args.out, result)
+    preset = os.path.join(ROOT, "zoo", recipe["preset"] or "", "metadata.json")
+    if recipe["preset"] and os.path.isfile(preset):
+        with open(preset) as f:
+            meta = json.load(f)
+        same = meta.get("recipe") == recipe
+        mine["preset"] = {"name": recipe["preset"], "same_recipe": same,
+                          "headline": meta.get("headline", {}).get("value")}
 
-            def on_epoch_end(self, epoch, logs=None):
-                run["train_seconds"] = round(run["train_seconds"] + time.time() - self.start, 1)
-                if epoch + 1 in args.checkpoints and str(epoch + 1) not in measured:
-                    nll = _nll(name, model, x_test)
-                    run["checkpoints"][str(epoch + 1)] = {
-                        "nll_nats": round(nll, 3), "bits_per_dim": round(nll / (dims * math.log(2)), 4),
-                        "train_seconds": run["train_seconds"], "train_loss": float(logs.get("loss", float("nan")))}
-                    print(f"{pair} {name} epoch {epoch + 1}: {nll:.2f} nats", flush=True)
-                run["epochs_done"] = epoch + 1
-                _save(args.out, result)  # every epoch: a run stopped later keeps its training seconds
+    # The peer: the same batches, resumable, weights kept at each budget, then measured.
+    theirs = runs["peer"]
+    peer = Peer(pair, recipe, recipes.build_model(recipe).image_format)
+    theirs["what"] = PAIRS[pair][2]
+    folder = os.path.join(args.work, pair, "peer")
+    backup = os.path.join(folder, "backup")
+    first_epoch = 0
+    if os.path.isfile(os.path.join(backup, "training_metadata.json")):
+        with open(os.path.join(backup, "training_metadata.json")) as f:
+            first_epoch = int(json.load(f)["epoch"])
+    data = peer.data(x_train, y_train, first_epoch)
+    steps = epoch_steps(data[1] if isinstance(data, tuple) else data)
+    data = data[0] if isinstance(data, tuple) else data
+    theirs.setdefault("epoch_seconds", {})
 
-        model.fit(data, epochs=max(args.checkpoints), steps_per_epoch=steps, verbose=0,
-                  callbacks=[keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False), Measure()])
+    class Keep(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.time()
+
+        def on_epoch_end(self, epoch, logs=None):
+            theirs["epoch_seconds"][str(epoch + 1)] = round(time.time() - self.start, 1)
+            if epoch + 1 in budgets:
+                self.model.save_weights(os.path.join(folder, f"epoch_{epoch + 1:03d}.weights.h5"))
+            theirs["epochs_done"] = epoch + 1
+            _save(args.out, result)
+
+    os.makedirs(folder, exist_ok=True)
+    if first_epoch < max(budgets):
+        print(f"{pair} peer: training from epoch {first_epoch} ({time.strftime('%H:%M:%S')})", flush=True)
+    peer.model.fit(data, epochs=max(budgets), steps_per_epoch=steps, verbose=0,
+                   callbacks=[Keep(), keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
+    for epoch in budgets:
+        if str(epoch) not in theirs["checkpoints"]:
+            peer.model.load_weights(os.path.join(folder, f"epoch_{epoch:03d}.weights.h5"))
+            theirs["checkpoints"][str(epoch)] = _clean(peer.measure(x_test, y_test))
+            print(f"{pair} peer epoch {epoch}: {_headline_text(recipe, theirs['checkpoints'][str(epoch)])}", flush=True)
+            _save(args.out, result)
+    result["recipes"][pair] = recipe
+
+
+def _log_seconds(out):
+    folder = os.path.join(out, "checkpoints")
+    times = sorted(os.path.getmtime(os.path.join(folder, f)) for f in os.listdir(folder))
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    return {"median": round(sorted(gaps)[len(gaps) // 2], 1) if gaps else None,
+            "note": "gaps between checkpoint files: an epoch plus its sample grid"}
+
+
+def _clean(metrics):
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()
+            if isinstance(v, (int, float, str)) and k not in ("model",)}
+
+
+def _headline_text(recipe, metrics):
+    metric = recipe["headline"]["metric"]
+    return f"{metric} = {metrics.get(metric)}"
 
 
 def _save(path, result):
@@ -158,19 +332,17 @@ def _save(path, result):
 
 
 def drive(args):
-    sys.path[:0] = [ROOT, os.path.join(ROOT, "benchmarks")]
     import keras
 
     result = None
+    settings = {"train_images": args.train_images, "test_images": args.test_images}
     if os.path.isfile(args.out):
         with open(args.out) as f:
             old = json.load(f)
-        same = {k: v for k, v in old.get("settings", {}).items() if k != "checkpoints"}
-        if same == {k: v for k, v in _settings(args).items() if k != "checkpoints"}:
-            result = old  # a stopped run of the same data and sizes: go on (more checkpoints may be asked)
-            result["settings"]["checkpoints"] = sorted(set(old["settings"]["checkpoints"]) | set(args.checkpoints))
+        if old.get("settings") == settings and "recipes" in old:
+            result = old  # a stopped run of the same sizes: go on
     if result is None:
-        result = {"benchmark": "quality", "settings": _settings(args),
+        result = {"benchmark": "quality", "settings": settings, "recipes": {},
                   "command": " ".join(["python benchmarks/quality.py"] + sys.argv[1:]),
                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                   "backend": keras.backend.backend(),
@@ -180,48 +352,93 @@ def drive(args):
                               "load_average_at_start": round(os.getloadavg()[0], 2)},
                   "runs": []}
     for pair in args.pairs:
+        # A pair measured with another recipe is measured again from scratch.
+        recipe, _ = pair_recipe(pair, args)
+        if result["recipes"].get(pair) not in (None, recipe):
+            result["runs"] = [r for r in result["runs"] if r["pair"] != pair]
         run_pair(pair, args, result)
-    _save(args.out, result)
-
-
-def _settings(args):
-    return {"checkpoints": args.checkpoints, "batch_size": args.batch_size, "train_images": args.train_images,
-            "test_images": args.test_images, "seed": args.seed}
+        _save(args.out, result)
 
 
 def section(result):
     s = result["settings"]
-    split = f"first {s['train_images']} images of the" if s["train_images"] else "whole"
     lines = [BEGIN, "## kerasgen beside the peers, same data and budget", "",
-             f"Written by `{result['command']}` (started {result['date'][:10]}, {result['backend']}): each pair "
-             f"trained on the same {split} Fashion-MNIST training split, freshly binarized each epoch from seed {s['seed']}, batch "
-             f"{s['batch_size']}, the same steps; measured after {', '.join(map(str, s['checkpoints']))} "
-             f"epoch(s) on the first {s['test_images']} test images (binarized once, NumPy seed 0). Machine: "
-             f"{result['machine']['cpus']} CPUs, no GPU.", "",
-             "The contestants: " + "; ".join(f"{r['pair']} {r['contestant']}: {r['what']}" for r in result["runs"])
-             + ".", "",
-             "| pair | contestant | epochs | test NLL, nats | bits/dim | training seconds |",
-             "|---|---|---:|---:|---:|---:|"]
-    for run in result["runs"]:
-        for epochs, m in sorted(run["checkpoints"].items(), key=lambda kv: int(kv[0])):
-            lines.append(f"| {run['pair']} | {run['contestant']} | {epochs} | {m['nll_nats']:.2f} | "
-                         f"{m['bits_per_dim']:.4f} | {m['train_seconds']:.0f} |")
+             f"Written by `benchmarks/quality.py --report` from runs of `benchmarks/quality.py` ({result['backend']}, "
+             f"{result['machine']['cpus']} CPU cores, no GPU, nothing else running). Each pair trained on the "
+             f"{'first %d images of the ' % s['train_images'] if s['train_images'] else ''}Fashion-MNIST training "
+             "split with the same batches (the recipe's batch size and seed: the same images in the same order, "
+             "each model given them in its own scale; the binarized models the same fresh binarization) and the "
+             "same number of steps, and was measured as the preset's headline is: the same test images, number "
+             "of samples and seeds. The last budget of each pair is the preset's own. FID\\*, KID\\*, precision "
+             "and recall are on the evaluation classifier's features, not Inception's; FID\\* is biased upwards at "
+             "1000 images, and the floor at that size is two real sets of 1000 (zoo/fashion_mnist_classifier).", ""]
+    floor = _floor_at_1000()
+    if floor:
+        lines += [f"FID\\* floor, 1000 test vs 1000 held-out real images: {floor['fid']:.2f} (KID\\* "
+                  f"{floor['kid']:.3g}, precision {floor['precision']:.3f}, recall {floor['recall']:.3f}).", ""]
+    lines += ["| pair | contestant | epochs | headline | more | seconds an epoch |", "|---|---|---:|---:|---|---:|"]
     verdicts = []
-    by = {(r["pair"], r["contestant"]): r["checkpoints"] for r in result["runs"]}
     for pair in PAIRS:
-        mine, theirs = by.get((pair, "kerasgen"), {}), by.get((pair, "peer"), {})
+        by = {r["contestant"]: r for r in result["runs"] if r["pair"] == pair}
+        recipe = result["recipes"].get(pair)
+        if not by or recipe is None:
+            continue
+        metric = recipe["headline"]["metric"]
+        for name in ("kerasgen", "peer"):
+            run = by.get(name, {"checkpoints": {}})
+            seconds = (run.get("epoch_seconds", {}).get("median") if name == "kerasgen"
+                       else _median(run.get("epoch_seconds", {}).values()))
+            for epochs, m in sorted(run["checkpoints"].items(), key=lambda kv: int(kv[0])):
+                lines.append(f"| {pair} | {name} | {epochs} | {metric} = {_fmt(m.get(metric))} | {_more(m)} | "
+                             f"{_fmt(seconds, 0)} |")
+        mine, theirs = by.get("kerasgen", {}).get("checkpoints", {}), by.get("peer", {}).get("checkpoints", {})
         for epochs in sorted(set(mine) & set(theirs), key=int):
-            a, b = mine[epochs]["nll_nats"], theirs[epochs]["nll_nats"]
-            verdicts.append(f"{pair} after {epochs} epoch(s): kerasgen {'beats' if a < b else 'does not beat'} the "
-                            f"peer ({a:.2f} vs {b:.2f} nats)")
+            a, b = mine[epochs].get(metric), theirs[epochs].get(metric)
+            better = a < b if LOWER_IS_BETTER[metric] else a > b
+            verdicts.append(f"- {pair}, {epochs} epoch(s): kerasgen {'beats' if better else 'does not beat'} the "
+                            f"peer ({metric} {_fmt(a)} vs {_fmt(b)})")
+    lines += ["", "Contestants:", ""]
+    for pair in PAIRS:
+        for r in result["runs"]:
+            if r["pair"] == pair:
+                lines.append(f"- {pair} {r['contestant']}: {r.get('what', '?')}")
     if verdicts:
-        lines += ["", "; ".join(verdicts) + "."]
+        lines += ["", "Verdicts:", ""] + verdicts
     lines += ["", END]
     return "\n".join(lines)
 
 
+def _floor_at_1000():
+    path = os.path.join(ROOT, "zoo", "fashion_mnist_classifier", "metadata.json")
+    with open(path) as f:
+        return json.load(f)["metrics"].get("floor_at_1000")
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None
+
+
+def _fmt(value, digits=None):
+    if value is None:
+        return "-"
+    if digits is not None:
+        return f"{value:.{digits}f}"
+    return f"{value:.4g}"
+
+
+def _more(m):
+    keys = [("bits_per_dim", "bits/dim"), ("precision", "precision"), ("recall", "recall"),
+            ("classifier_kid", "KID*"), ("label_accuracy", "label accuracy"), ("classifier_fid", "FID*")]
+    parts = [f"{label} {_fmt(m[k])}" for k, label in keys if k in m]
+    if "nll_bound" in m:
+        parts.append(m["nll_bound"])
+    return "; ".join(parts)
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    sys.path[:0] = [ROOT, os.path.join(ROOT, "benchmarks")]
     if not args.report:
         drive(args)
     write_or_say(args, RESULTS, BEGIN, END, section, "quality")

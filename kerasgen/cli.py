@@ -1,10 +1,11 @@
-"""The `kerasgen` command (also `python -m kerasgen`): list, info, train, sample, evaluate.
+"""The `kerasgen` command (also `python -m kerasgen`): list, info, train, sample, evaluate, verify.
 
     kerasgen list
     kerasgen info vae_fashion_mnist
     kerasgen train vae --dataset fashion_mnist --epochs 2 --out runs/vae
     kerasgen sample conditional_gan_fashion_mnist --num 64 --out grid.png --label 3
     kerasgen evaluate gated_pixelcnn_fashion_mnist --dataset fashion_mnist --json eval.json
+    kerasgen verify vae_fashion_mnist
 
 Nothing that exists is replaced unless --overwrite is given. Progress goes
 to stderr (--quiet for none), results to stdout.
@@ -156,6 +157,13 @@ def _parser():
     p.add_argument("--data-dir", help="folder searched first for the dataset files")
     p.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress lines or bars on stderr")
+    p = sub.add_parser("verify", help="re-measure presets' headlines as their metadata states them")
+    p.add_argument("presets", nargs="*", metavar="PRESET_OR_DIR",
+                   help="built-in preset names or preset folders (default: every built-in preset)")
+    p.add_argument("--json", help="file to write the results to (default: none)")
+    p.add_argument("--data-dir", help="folder searched first for the Fashion-MNIST files")
+    p.add_argument("--overwrite", action="store_true", help="replace the --json file if it exists")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     for p in sub.choices.values():
         # A command's own errors print its usage, not the top-level one.
         p.set_defaults(command_parser=p)
@@ -196,7 +204,11 @@ def cmd_list(args):
         if head and head.get("value") is None:
             value = f"{head['metric']} not measured"
         elif head:
-            value = f"{head['metric']} = {head['value']:.4g} (first {head['test_images']})"
+            # A conditional model's NLL is -log p(x | y), given the true label: said, so that it is not
+            # ranked beside the unconditional models' -log p(x).
+            given = (head["metric"] == "nll_nats" and meta.get("recipe", {}).get("data", {}).get("labels"))
+            value = (f"{head['metric']} = {head['value']:.4g} (first {head['test_images']}"
+                     f"{'; -log p(x | y), given the label' if given else ''})")
         else:
             value = "test_accuracy = " + format(meta.get("metrics", {}).get("test_accuracy", float("nan")), ".4g")
         rows.append((name, meta.get("family", "?"), value, f"{_size(preset_dir(name)) / 1e6:.1f} MB"))
@@ -406,6 +418,33 @@ def cmd_evaluate(args, parser):
     print(f"wrote {out}")
 
 
+def cmd_verify(args, parser):
+    from kerasgen.presets import list_presets, preset_dir
+    from kerasgen.verify import verify_preset
+
+    if args.json and os.path.exists(args.json) and not args.overwrite:
+        parser.error(f"--json {args.json!r} exists; choose another file or pass --overwrite")
+    names = args.presets or list_presets()
+    folders = [preset_dir(n) for n in names]  # a bad name fails before any measuring
+    rows = []
+    for name, folder in zip(names, folders):
+        _say(args, f"kerasgen verify: {name}")
+        with contextlib.redirect_stdout(sys.stderr):
+            found = verify_preset(folder, data_dir=args.data_dir)
+        for row in found:
+            unit = "" if row["absolute"] else " (relative)"
+            print(f"{'ok  ' if row['ok'] else 'FAIL'} {row['preset']}: {row['claim']}: recorded {row['recorded']:.6g}, "
+                  f"measured {row['measured']:.6g}, difference {row['difference']:.2g}{unit}, tolerance "
+                  f"{row['tolerance']:.2g} ({row['seconds']:.0f} s)")
+        rows += found
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(rows, f, indent=1)
+    failed = [r for r in rows if not r["ok"]]
+    print(f"{len(rows) - len(failed)} of {len(rows)} claims re-measured within their tolerance")
+    return 1 if failed else 0
+
+
 def main(argv=None):
     quiet_startup()
     parser = _parser()
@@ -423,6 +462,8 @@ def main(argv=None):
             cmd_train(args, command_parser)
         elif args.command == "sample":
             cmd_sample(args, command_parser)
+        elif args.command == "verify":
+            return cmd_verify(args, command_parser)
         else:
             cmd_evaluate(args, command_parser)
     except (ValueError, FileNotFoundError, FileExistsError, TypeError) as err:

@@ -31,6 +31,9 @@ from kerasgen.metrics.sample_quality import (
 )
 from kerasgen.metrics.uses import linear_probe, ood_auroc, typicality_scores
 
+# What a model's NLL is the NLL of: a conditional model's is given the true label, a smaller number than
+# an unconditional -log p(x) of the same images, and not to be ranked beside one.
+NLL_OF = {False: "-log p(x)", True: "-log p(x | y), given the true label: not comparable with -log p(x)"}
 METRICS = ("nll", "reconstruction", "sample_quality", "ood", "probe")
 
 
@@ -261,7 +264,7 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         with progress.stage(f"nll: log-likelihood ({how}) of {len(x)} images"):
             nll = model.evaluate_nll(x, model_labels, verbose=verbose, **kwargs)
         results.update({"nll_nats": nll["nll_nats"], "nll_nats_stderr": nll["nll_nats_stderr"],
-                        "bits_per_dim": nll["bits_per_dim"]})
+                        "bits_per_dim": nll["bits_per_dim"], "nll_of": NLL_OF[conditional]})
         if not model.log_prob_is_exact:
             results["nll_bound"] = f"{model.log_prob_bound}, K={nll_samples} (an upper bound on the NLL)"
     if "reconstruction" in wanted:
@@ -306,24 +309,66 @@ def _sample_quality(model, clf, x, num_samples, seed, conditional, verbose=0):
     kwargs = {"labels": sample_labels} if conditional else {}
     to_unit = model.image_format.to_unit
     samples = to_unit(_sample(model, num_samples, seed, verbose, **kwargs))
-    # A Gaussian decoder's means may leave [0, 1]; the classifier takes images,
-    # so they are clipped for it, and the share clipped is reported.
+    return score_samples(samples, to_unit(x), clf, labels=sample_labels, seed=seed)
+
+
+def score_samples(samples, real, classifier, labels=None, seed=0):
+    """Sample-quality metrics of generated images against real ones, both in [0, 1], on a classifier's features.
+
+    What `evaluate(..., metrics=["sample_quality"])` reports for a kerasgen
+    model, for images from any generator: ``classifier_fid``,
+    ``classifier_kid`` (with its std over 10 subsets of half the smaller
+    set), ``precision``, ``recall``, ``classifier_inception_score``, the class
+    coverage and histogram, and, given the classes the samples were asked for
+    (`labels`), ``label_accuracy``. Values outside [0, 1] (a Gaussian
+    decoder's means) are clipped for the classifier, and the share clipped is
+    reported as ``sample_values_clipped``.
+
+    Args:
+        samples: (N, H, W, C) generated images in [0, 1].
+        real: (M, H, W, C) real images in [0, 1].
+        classifier: a `kerasgen.models.Classifier`, or a classifier preset's name or folder.
+        labels: None, or the (N,) classes the samples were generated for.
+        seed: seed of KID's subsets.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from kerasgen.evaluation import score_samples
+    rng = np.random.default_rng(0)
+    real, fake = rng.random((64, 28, 28, 1)), rng.random((64, 28, 28, 1))
+    score_samples(fake, real, "fashion_mnist_classifier")["classifier_fid"]
+    ```
+    """
+    clf = _load_classifier(classifier)
+    samples, real = np.asarray(samples, dtype="float32"), np.asarray(real, dtype="float32")
+    for argument, images in (("samples", samples), ("real", real)):
+        if images.ndim != 4 or tuple(images.shape[1:]) != tuple(clf.image_shape):
+            raise ValueError(f"score_samples: {argument} must be images of shape (N,) + {tuple(clf.image_shape)}, "
+                             f"the classifier's; got shape {images.shape}.")
+    if not np.all(np.isfinite(samples)):
+        raise ValueError("score_samples: samples hold NaN or infinite values.")
+    if labels is not None and np.shape(labels) != (len(samples),):
+        raise ValueError(f"score_samples: labels must be one class per sample, shape ({len(samples)},); "
+                         f"got shape {np.shape(labels)}.")
     outside = float(np.mean((samples < 0.0) | (samples > 1.0)))
     samples = samples.clip(0.0, 1.0)
-    real, fake = clf.features(to_unit(x)), clf.features(samples)
+    real, fake = clf.features(real), clf.features(samples)
     probs = clf.probabilities(samples)
-    kid = kernel_inception_distance(real, fake, subset_size=min(1000, len(real), len(fake)), seed=seed)
+    kid = kernel_inception_distance(real, fake, seed=seed)  # 10 subsets of half the smaller set
     pr = precision_recall(real, fake)
     coverage = class_coverage(probs, clf.num_classes)
     out = {
         "classifier_fid": frechet_distance(real, fake), "classifier_kid": kid["kid"],
-        "classifier_kid_std": kid["kid_std"], "precision": pr["precision"], "recall": pr["recall"],
-        "classifier_inception_score": inception_score(probs, num_splits=min(10, num_samples))["is"],
+        "classifier_kid_std": kid["kid_std"], "classifier_kid_subset_size": kid["kid_subset_size"],
+        "precision": pr["precision"], "recall": pr["recall"],
+        "classifier_inception_score": inception_score(probs, num_splits=min(10, len(samples)))["is"],
         "class_coverage": coverage["fraction_reached"], "class_entropy_bits": coverage["entropy_bits"],
         "class_histogram": coverage["histogram"], "sample_values_clipped": outside,
     }
-    if conditional:
-        out["label_accuracy"] = float(np.mean(probs.argmax(-1) == sample_labels))
+    if labels is not None:
+        out["label_accuracy"] = float(np.mean(probs.argmax(-1) == np.asarray(labels)))
     return out
 
 

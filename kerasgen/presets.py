@@ -320,9 +320,21 @@ def record_digests(name_or_path, replace=False):
                     f"metadata.json: recorded {recorded!r}, found {found[name]!r}. Pass --replace to record "
                     "the file as it is now."
                 )
-    if metadata.get("files") == found:
-        return found
-    metadata["files"] = found  # an existing key keeps its place; a new one goes last
+    if metadata.get("files") != found:
+        update_metadata(folder, {"files": found})
+    return found
+
+
+def update_metadata(name_or_path, changes):
+    """Sets top-level keys of a preset's metadata.json, atomically; returns the new metadata.
+
+    Every other key, and the order of all keys, is kept (a new key goes
+    last). The config and weights, whose digests the metadata records, are
+    not touched.
+    """
+    folder = preset_dir(name_or_path)
+    metadata = _read_json(folder, "metadata.json")
+    metadata.update(changes)
     fd, tmp = tempfile.mkstemp(prefix=".metadata-", suffix=".json", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -332,12 +344,14 @@ def record_digests(name_or_path, replace=False):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
-    return found
+    return metadata
 
 
 # What a preset without a recipe (a user's `save_to_preset`) is compiled with:
 # Keras' Adam at its default rate. GANs take their own default pair instead.
 DEFAULT_LEARNING_RATE = 1e-3
+# The keys of a GAN recipe's "train" that set its optimizers (two-timescale rates, Adam's beta_1).
+GAN_OPTIMIZER_KEYS = ("d_learning_rate", "g_learning_rate", "beta_1")
 
 
 def compile_from_recipe(model, recipe=None):
@@ -346,8 +360,10 @@ def compile_from_recipe(model, recipe=None):
     The same choice as `kerasgen.recipes.train` (and, for the classifier,
     `kerasgen.metrics.train_classifier`):
 
-    - a GAN: `model.compile()`, its default pair of Adams (one for D, one
-      for G), whatever the recipe;
+    - a GAN: one Adam for D and one for G, at the recipe's
+      ``"d_learning_rate"`` and ``"g_learning_rate"`` with its ``"beta_1"``
+      (``recipe["train"]``); what a recipe leaves out is the GAN's default
+      (2e-4 each, beta_1 0.5: `GAN.default_optimizer`);
     - a `Classifier`: Adam(``recipe["learning_rate"]``) and its sparse
       categorical cross-entropy on logits, with accuracy;
     - any other model: Adam(``recipe["train"]["learning_rate"]``).
@@ -365,7 +381,15 @@ def compile_from_recipe(model, recipe=None):
         raise ValueError(f"compile_from_recipe: recipe must be a dict or None; got {recipe!r}.")
     recipe = recipe or {}
     if isinstance(model, GAN):
-        model.compile()
+        train = recipe.get("train") if isinstance(recipe.get("train"), dict) else {}
+        if not any(k in train for k in GAN_OPTIMIZER_KEYS):
+            model.compile()
+            return model
+        default = model.default_optimizer()
+        beta_1 = train.get("beta_1", default.beta_1)
+        model.compile(
+            d_optimizer=keras.optimizers.Adam(train.get("d_learning_rate", default.learning_rate), beta_1=beta_1),
+            g_optimizer=keras.optimizers.Adam(train.get("g_learning_rate", default.learning_rate), beta_1=beta_1))
         return model
     if isinstance(model, Classifier):
         rate = recipe.get("learning_rate", DEFAULT_LEARNING_RATE)

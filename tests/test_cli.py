@@ -218,7 +218,7 @@ def _commands():
 
 def test_every_flag_of_every_command_has_help():
     commands = _commands()
-    assert commands.help and set(commands.choices) == {"list", "info", "train", "sample", "evaluate"}
+    assert commands.help and set(commands.choices) == {"list", "info", "train", "sample", "evaluate", "verify"}
     missing = [f"{name} {'/'.join(a.option_strings) or a.dest}"
                for name, p in commands.choices.items() for a in p._actions if not a.help]
     assert missing == []

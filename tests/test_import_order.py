@@ -24,7 +24,7 @@ TIERS = {
     "models": 3,
     # metrics sits above the models: train_classifier builds a models.Classifier
     # and saves it as a preset.
-    "evaluation": 4, "presets": 4, "callbacks": 4, "recipes": 4, "metrics": 4,
+    "evaluation": 4, "presets": 4, "callbacks": 4, "recipes": 4, "metrics": 4, "verify": 4, "pictures": 4,
     "cli": 5,
     "": 6, "__main__": 6,
 }

@@ -109,3 +109,17 @@ def test_bad_feature_sets_get_clear_errors():
         metrics.ood_auroc([1, np.nan], [0])
     with pytest.raises(ValueError, match="class probabilities"):
         metrics.inception_score(np.full((4, 3), 0.5))
+
+
+def test_kid_subsets_are_smaller_than_the_sample_so_their_spread_means_something():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(300, 4)), rng.normal(size=(200, 4)) + 0.3
+    kid = metrics.kernel_inception_distance(a, b)
+    assert kid["kid_subset_size"] == 100  # half the smaller set
+    assert kid["kid_std"] > 1e-6 * abs(kid["kid"])  # subsets that differ give values that differ
+    with pytest.raises(ValueError, match=r"subset_size is 200.*fewer than 200"):
+        metrics.kernel_inception_distance(a, b, subset_size=200)
+    with pytest.raises(ValueError, match=r"subset_size is 250.*at most 200"):
+        metrics.kernel_inception_distance(a, b, num_subsets=1, subset_size=250)
+    whole = metrics.kernel_inception_distance(a, b, num_subsets=1, subset_size=200)
+    assert np.isnan(whole["kid_std"])  # one subset has no spread to report

@@ -53,3 +53,37 @@ class KerasIODCGAN(keras.Model):
         self.d_loss_metric.update_state(d_loss)
         self.g_loss_metric.update_state(g_loss)
         return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+
+def keras_io_dcgan_networks(image_shape=(28, 28, 1), latent_dim=128):
+    """The example's own generator and discriminator, for benchmarks/quality.py (speed.py passes kerasgen's).
+
+    As the example describes them, for 64x64 faces: the discriminator is three 4x4 stride-2 convolutions
+    (64, 128, 128 filters, LeakyReLU 0.2), dropout 0.2 and a dense output; the generator is a dense layer to
+    8x8x128, three 4x4 stride-2 transposed convolutions (128, 256, 512, LeakyReLU 0.2) and a 5x5
+    convolution with a sigmoid, latent size 128. For 28x28 images the generator starts at 7x7 and needs two
+    doublings, so it keeps the first two transposed convolutions (128, 256) and drops the third (512).
+    The discriminator returns logits (the example's sigmoid is in `KerasIODCGAN`'s cross-entropy); the
+    generator's sigmoid gives images in [0, 1], the example's scale.
+    """
+    from keras import layers
+
+    x = keras.Input(image_shape)
+    h = x
+    for filters in (64, 128, 128):
+        h = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 4, strides=2, padding="same")(h))
+    score = layers.Dense(1)(layers.Dropout(0.2)(layers.Flatten()(h)))
+    discriminator = keras.Model(x, score, name="discriminator")
+    z = keras.Input((latent_dim,))
+    side = image_shape[0] // 4
+    h = layers.Reshape((side, side, 128))(layers.Dense(side * side * 128)(z))
+    for filters in (128, 256):
+        h = layers.LeakyReLU(0.2)(layers.Conv2DTranspose(filters, 4, strides=2, padding="same")(h))
+    images = layers.Conv2D(image_shape[-1], 5, padding="same", activation="sigmoid")(h)
+    return discriminator, keras.Model(z, images, name="generator")
+
+
+def compile_like_keras_io(gan, learning_rate=1e-4):
+    """Adam(1e-4) for each network, as the example."""
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate), g_optimizer=keras.optimizers.Adam(learning_rate))
+    return gan

@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from kerasgen import checks
+
 
 def _features(name, f, min_samples):
     f = np.asarray(f, dtype="float64")
@@ -72,19 +74,56 @@ def frechet_distance(real, fake):
     return max(value, 0.0)
 
 
-def kernel_inception_distance(real, fake, num_subsets=10, subset_size=1000, seed=0):
+def kernel_inception_distance(real, fake, num_subsets=10, subset_size=None, seed=0):
     """Unbiased squared MMD with the cubic polynomial kernel k(x, y) = (x.y / D + 1)^3 (KID).
 
-    Averaged over `num_subsets` random subsets of `subset_size` samples from
-    each set (Binkowski et al. 2018, "Demystifying MMD GANs").
+    Averaged over `num_subsets` random subsets of `subset_size` samples drawn
+    without replacement from each set (Binkowski et al. 2018, "Demystifying
+    MMD GANs"); `kid_std` is the spread of the subsets' values. Subsets are
+    smaller than the sets, so that they differ: subsets of the whole sample
+    would all hold the same points and their spread would say nothing.
+
+    Args:
+        real, fake: (N, D) and (M, D) feature arrays.
+        num_subsets: int >= 1.
+        subset_size: None (half the smaller set, at most 1000), or an int
+            from 2 up to the smaller set's size; with more than one subset it
+            must be smaller than both sets.
+        seed: seed of the subsets' draws.
 
     Returns:
-        dict with `kid` (the mean over subsets) and `kid_std`.
+        dict with `kid` (the mean over subsets), `kid_std` (their standard
+        deviation; NaN for one subset) and `kid_subset_size`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from kerasgen.metrics import kernel_inception_distance
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 1.0
+    >>> out = kernel_inception_distance(a, b)
+    >>> out["kid_subset_size"], out["kid"] > 10 * out["kid_std"]
+    (200, True)
     """
     real, fake = _pair(real, fake, 2)
-    m = min(subset_size, len(real), len(fake))
-    if m < 2:
-        raise ValueError(f"KID needs at least 2 samples per subset; got {m}.")
+    num_subsets = checks.check_integer(num_subsets, "num_subsets", "kernel_inception_distance",
+                                       what="a positive integer")
+    smaller = min(len(real), len(fake))
+    if subset_size is None:
+        subset_size = min(1000, smaller // 2)
+        if subset_size < 2:
+            raise ValueError(f"kernel_inception_distance: subsets of half the smaller set need at least 4 "
+                             f"samples in each set; got {len(real)} real and {len(fake)} generated.")
+    else:
+        subset_size = checks.check_integer(subset_size, "subset_size", "kernel_inception_distance", minimum=2,
+                                           what="an integer of at least 2")
+        if subset_size > smaller or (num_subsets > 1 and subset_size >= smaller):
+            raise ValueError(
+                f"kernel_inception_distance: subset_size is {subset_size}, and the sets hold {len(real)} real and "
+                f"{len(fake)} generated samples; expected "
+                + (f"fewer than {smaller}, so that the {num_subsets} subsets differ"
+                   if num_subsets > 1 else f"at most {smaller}") + " (or None: half the smaller set).")
+    m = subset_size
     rng = np.random.default_rng(seed)
     d = real.shape[1]
     values = []
@@ -96,7 +135,8 @@ def kernel_inception_distance(real, fake, num_subsets=10, subset_size=1000, seed
         kxy = (x @ y.T / d + 1.0) ** 3
         mmd = ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2.0 * kxy.mean()
         values.append(mmd)
-    return {"kid": float(np.mean(values)), "kid_std": float(np.std(values))}
+    return {"kid": float(np.mean(values)), "kid_std": float(np.std(values)) if num_subsets > 1 else float("nan"),
+            "kid_subset_size": m}
 
 
 def _knn_radii(f, k):

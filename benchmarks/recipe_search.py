@@ -136,9 +136,11 @@ def search(args):
 def section(result):
     lines = [BEGIN, "## Choosing the zoo's recipes", "",
              "Written by `benchmarks/recipe_search.py --report`: pilot runs of variants of a family's recipe, each "
-             "trained by `kerasgen.recipes.train` on the full Fashion-MNIST training split (TensorFlow, 2 CPU cores, "
-             "alone on the machine) and measured with the preset's own headline on its checkpoints. The zoo recipe "
-             "took the variant named in `kerasgen/recipes.py`'s comment beside it.", "",
+             "trained by `kerasgen.recipes.train` on the full Fashion-MNIST training split (TensorFlow, 2 CPU cores) "
+             "and measured with the preset's own headline on its checkpoints. The zoo recipe took the variant "
+             "named in `kerasgen/recipes.py`'s comment beside it. Seconds an epoch: the median gap between "
+             "checkpoint files (an epoch and its sample grid), a guide to cost only: these pilots were not "
+             "timed alone on the machine (short tests and smoke runs shared it at times).", "",
              "| family | variant | override | epoch | headline | seconds an epoch |", "|---|---|---|---:|---:|---:|"]
     for r in sorted(result["runs"], key=lambda r: (r["family"], r["variant"], r["epoch"])):
         value = r["headline"]["value"]

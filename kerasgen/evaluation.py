@@ -199,7 +199,10 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
     Returns:
         dict of floats (plus ``class_histogram``, ``ood_more_likely_than_data``,
         ``feature_space`` and ``skipped``), e.g. ``nll_nats``, ``bits_per_dim``,
-        ``classifier_fid``, ``ood_auroc/noise``, ``probe_accuracy``.
+        ``classifier_fid``, ``ood_auroc/noise``, ``probe_accuracy``. For a
+        model whose likelihood is a bound (a VAE), ``nll_nats`` is the
+        K-sample bound (``nll_bound`` says which) and ``neg_elbo_nats`` the
+        K = 1 bound, the negative ELBO, which is never below it in expectation.
 
     Example:
 
@@ -267,6 +270,10 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
                         "bits_per_dim": nll["bits_per_dim"], "nll_of": NLL_OF[conditional]})
         if not model.log_prob_is_exact:
             results["nll_bound"] = f"{model.log_prob_bound}, K={nll_samples} (an upper bound on the NLL)"
+            if nll_samples > 1:
+                # K = 1: the negative ELBO (one draw an image), the looser bound the K-sample one tightens.
+                elbo = model.evaluate_nll(x, model_labels, verbose=0, **_bound_options(model, 1, seed))
+                results["neg_elbo_nats"] = elbo["nll_nats"]
     if "reconstruction" in wanted:
         args = (x, model_labels) if conditional else (x,)
         with progress.stage(f"reconstruction: {len(x)} images"):

@@ -42,10 +42,14 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
             sample (samples, completions).
         overwrite: replace pictures that exist.
     """
+    test_images = np.asarray(test_images)
+    if test_images.ndim != 4 or len(test_images) < 8:
+        raise ValueError(f"write_pictures: test_images must be at least 8 images (N, H, W, C); got shape "
+                         f"{test_images.shape}.")
     fmt = model.image_format
     clip = protocols.samples_may_leave_range(model)
     conditional = protocols.is_conditional(model)
-    x = fmt.convert(np.asarray(test_images)[:8], seed=0)
+    x = fmt.convert(test_images[:8], seed=0)
     labels = None if test_labels is None or not conditional else np.asarray(test_labels)[:8]
     written = {}
 
@@ -66,10 +70,11 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
             save("samples.png", images, None, f"{num_samples} samples, seed 0")
     if hasattr(model, "interpolate") and hasattr(model, "latents"):  # a GAN: latent to latent
         z = model.latents(16, seed=0)
-        path = model.interpolate(z[:8], z[8:], steps=10, labels=None if not conditional else np.arange(8))
+        path = model.interpolate(z[:8], z[8:], steps=10,
+                                 labels=np.arange(8) % model.num_classes if conditional else None)
         save("interpolation.png", path.reshape((-1,) + model.image_shape), 8,
              "8 rows of 10: generated along the spherical path between two random latents (seed 0)"
-             + ("; row k is class k" if conditional else ""))
+             + ("; row k is class k modulo the number of classes" if conditional else ""))
     elif hasattr(model, "interpolate") and protocols.is_encoder(model) and getattr(model, "latent_dim", None):
         path = model.interpolate(x[:4], x[4:8], steps=10, labels=None if labels is None else labels[:4])
         save("interpolation.png", path.reshape((-1,) + model.image_shape), 4,

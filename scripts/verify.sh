@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The slow checks left out of the default suite (30-minute budget), under each backend in turn:
-# the tests marked `verify` (short trainings that must learn), then scripts/verify_image_sizes.py
-# (every family's recipe model trains and samples on 32x32x3 and 64x64x3 images).
+# the tests marked `verify` (short trainings that must learn), then `kerasgen verify` (every zoo preset's
+# headline re-measured in full, as its metadata states it), then scripts/verify_image_sizes.py (every
+# family's recipe model trains and samples on 32x32x3 and 64x64x3 images).
 #
 #   bash scripts/verify.sh                          # every backend
 #   KERASGEN_BACKENDS=jax bash scripts/verify.sh    # one
@@ -15,6 +16,7 @@ status=0
 for backend in ${KERASGEN_BACKENDS:-tensorflow jax torch}; do
   echo "=== verify under KERAS_BACKEND=$backend"
   KERASGEN_VERIFY=1 KERAS_BACKEND=$backend "$py" -m pytest -q -p no:cacheprovider -m verify tests "$@" || status=1
+  KERAS_BACKEND=$backend "$py" -m kerasgen verify || status=1
   KERAS_BACKEND=$backend "$py" scripts/verify_image_sizes.py --sizes ${KERASGEN_VERIFY_SIZES:-32 64} || status=1
 done
 exit $status

@@ -118,7 +118,26 @@ def test_train_writes_grids_checkpoints_and_a_preset(tmp_path, capsys):
     assert meta["trained_with"]["backend_version"] == __import__(keras.backend.backend()).__version__
     model = kerasgen.from_preset(out / "preset")
     assert model.sample(2, seed=0).shape == (2, 28, 28, 1)
+    assert set(meta["pictures"]) == {"samples.png", "interpolation.png", "reconstruction.png"}
+    assert all((out / "preset" / picture).is_file() for picture in meta["pictures"])
+    # One tolerance, stated by the recipe, for the headline (kerasgen verify) and the check (the zoo test).
+    assert meta["headline"]["tolerance"] == meta["check"]["tolerance"] == meta["recipe"]["headline"]["tolerance"]
     capsys.readouterr()
+    assert main(["verify", str(out / "preset"), "--json", str(tmp_path / "verify.json")]) == 0
+    assert "1 of 1 claims re-measured within their tolerance" in capsys.readouterr().out
+    assert json.loads((tmp_path / "verify.json").read_text())[0]["ok"] is True
+    with pytest.raises(SystemExit):
+        main(["verify", str(out / "preset"), "--json", str(tmp_path / "verify.json")])
+    assert "exists; choose another file or pass --overwrite" in capsys.readouterr().err
+    # A recorded headline the weights do not reproduce is reported, and the command fails.
+    import shutil
+
+    shutil.copytree(out / "preset", tmp_path / "edited")
+    edited = json.loads((tmp_path / "edited" / "metadata.json").read_text())
+    edited["headline"]["value"] *= 1.01
+    (tmp_path / "edited" / "metadata.json").write_text(json.dumps(edited))
+    assert main(["verify", str(tmp_path / "edited")]) == 1
+    assert "FAIL" in capsys.readouterr().out
     assert main(argv) == 2  # the run folder holds a finished run
     assert "holds a finished run" in capsys.readouterr().err
     (tmp_path / "mine").mkdir()

@@ -1,6 +1,7 @@
 """The zoo: every built-in preset loads under this backend and re-measures the headline in its metadata."""
 
 import os
+import sys
 
 import pytest
 
@@ -114,3 +115,19 @@ def test_preset_re_measures_its_headline(name):
     assert check["metric"] == meta["headline"]["metric"]
     assert check["tolerance"] == headline_tolerance(meta)
     assert measured == pytest.approx(check["value"], rel=check["tolerance"]), (name, measured, check)
+
+
+def test_the_zoo_readme_says_what_the_metadata_says():
+    # zoo/README.md's table, numbers and pictures are generated from the presets' metadata (zoo/readme.py).
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(root, "zoo"))
+    try:
+        import readme
+    finally:
+        sys.path.pop(0)
+    with open(readme.README, encoding="utf-8") as f:
+        text = f.read()
+    assert readme.generated() in text
+    for name, meta in readme.presets():
+        for picture in meta.get("pictures", {}):
+            assert os.path.isfile(os.path.join(root, "zoo", name, picture)), (name, picture)

@@ -23,15 +23,5 @@ done
 # whose sizes include metadata.json. The -W hides runpy's note that the
 # module was imported with the package before it ran.)
 "$py" -W ignore::RuntimeWarning:runpy -m kerasgen.presets record-digests zoo/*/
-# The table in zoo/README.md, from the presets' metadata.
-"$py" - <<'PY'
-import subprocess, sys
-table = subprocess.run([sys.executable, "-m", "kerasgen", "list", "--markdown"], check=True,
-                       capture_output=True, text=True).stdout
-path = "zoo/README.md"
-text = open(path).read()
-begin = text.index("<!-- presets:begin")
-begin = text.index("\n", begin) + 1
-end = text.index("<!-- presets:end -->")
-open(path, "w").write(text[:begin] + table + text[end:])
-PY
+# zoo/README.md's table and gallery (numbers and pictures), from the presets' metadata.
+"$py" zoo/readme.py

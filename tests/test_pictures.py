@@ -1,0 +1,47 @@
+"""The pictures a preset build writes beside the preset: which apply to which model, and what they hold."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kerasgen import models
+from kerasgen.pictures import write_pictures
+
+RAW = (np.random.default_rng(0).random((8, 8, 8, 1)) * 255).astype("uint8")
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda: models.GAN(image_shape=(8, 8, 1), architecture="mlp", latent_dim=4, hidden_dims=(8,), seed=0),
+     {"samples.png", "interpolation.png"}),
+    (lambda: models.VAE(image_shape=(8, 8, 1), latent_dim=2, seed=0),
+     {"samples.png", "interpolation.png", "reconstruction.png"}),
+    (lambda: models.PixelCNN(image_shape=(8, 8, 1), filters=4, num_blocks=1, seed=0),
+     {"samples.png", "completion.png"}),
+])
+def test_each_model_gets_the_pictures_that_apply_to_it(tmp_path, build, expected):
+    model = build()
+    written = write_pictures(model, tmp_path, RAW, num_samples=4)
+    assert set(written) == expected and all(written.values())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
+    if "completion.png" in expected:
+        # 8 columns (the test images) by 4 rows: originals, given halves, two completions; 2x scale, 1-px gaps.
+        assert Image.open(tmp_path / "completion.png").size == (2 * (8 * 9 + 1), 2 * (4 * 9 + 1))
+    with pytest.raises(FileExistsError):
+        write_pictures(model, tmp_path, RAW, num_samples=4)  # nothing is replaced without overwrite
+    assert set(write_pictures(model, tmp_path, RAW, num_samples=0, overwrite=True)) == expected - {
+        "samples.png", "completion.png"}
+
+
+def test_a_conditional_model_draws_one_class_a_row():
+    model = models.ConditionalGAN(num_classes=3, image_shape=(8, 8, 1), architecture="mlp", latent_dim=4,
+                                  hidden_dims=(8,), seed=0)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_pictures(model, folder, RAW, np.arange(8) % 3, num_samples=6)
+        assert "row k holds class k" in written["samples.png"]
+
+
+def test_too_few_test_images_are_refused():
+    with pytest.raises(ValueError, match=r"at least 8 images .* got shape \(3, 8, 8, 1\)"):
+        write_pictures(models.VAE(image_shape=(8, 8, 1), latent_dim=2), "/nonexistent", RAW[:3])

@@ -119,7 +119,7 @@ def main(argv=None):
             "negative_elbo_nats": test["loss"],
             "negative_elbo_bits_per_dim": float(kerasgen.losses.bits_per_dim(test["loss"], 784)),
         },
-        "test_nll": {**nll, "seconds": round(nll_seconds, 1),
+        "test_nll": {**nll, "num_samples": args.nll_samples, "seconds": round(nll_seconds, 1),
                      "note": "importance-weighted bound (IWAE), an upper bound on the true NLL"},
     }
     with open(paths["metrics.json"], "w") as f:

@@ -97,6 +97,45 @@ def details(name, meta, classifier_meta):
     return lines + [""]
 
 
+# The orderings of test NLL the literature reports (van den Oord et al. 2016 for the PixelRNN/PixelCNN
+# family; Burda et al. 2016 for IWAE <= ELBO), best first: (label, family).
+NLL_ORDER = [("PixelRNN, Diagonal BiLSTM", "pixelrnn_diagonal"), ("PixelRNN, Row LSTM", "pixelrnn"),
+             ("Gated PixelCNN", "gated_pixelcnn"), ("PixelCNN", "pixelcnn"), ("VAE (IWAE bound)", "vae")]
+
+
+def _budget(meta):
+    train = meta.get("recipe", {}).get("train", {})
+    return f"{train.get('epochs')} epochs, {meta.get('trained_with', {}).get('seconds', 0) / 60:.0f} min"
+
+
+def orderings(found):
+    """Lines that check the literature's orderings of test NLL among the presets, from their metadata."""
+    by_family = {meta.get("family"): (name, meta) for name, meta in found}
+    lines = ["### Orderings the literature reports", "",
+             "Test NLL in nats on the first 500 test images (each preset's headline); the literature's order "
+             "is " + " <= ".join(label for label, _ in NLL_ORDER[:-1]) + f" < {NLL_ORDER[-1][0]}.", ""]
+    present = [(label, by_family[f]) for label, f in NLL_ORDER if f in by_family]
+    missing = [label for label, f in NLL_ORDER if f not in by_family]
+    for (label_a, (name_a, a)), (label_b, (name_b, b)) in zip(present, present[1:]):
+        va, vb = a["headline"]["value"], b["headline"]["value"]
+        holds = va <= vb if NLL_ORDER[-1][0] != label_b else va < vb
+        lines.append(f"- {label_a} ({va:.2f}; {_budget(a)}) {'<=' if holds else '>'} {label_b} ({vb:.2f}; "
+                     f"{_budget(b)}): {'holds' if holds else 'does not hold at these budgets'}.")
+    if missing:
+        lines.append(f"- Not in the zoo yet, so not compared: {', '.join(missing)}.")
+    for family in ("vae", "conditional_vae"):
+        if family in by_family:
+            name, meta = by_family[family]
+            m = meta.get("metrics", {})
+            if "neg_elbo_nats" in m:
+                holds = m["nll_nats"] <= m["neg_elbo_nats"]
+                lines.append(f"- `{name}`: IWAE bound ({m['nll_nats']:.2f}) {'<=' if holds else '>'} negative ELBO "
+                             f"({m['neg_elbo_nats']:.2f}): {'holds' if holds else 'does not hold'}.")
+            else:
+                lines.append(f"- `{name}`: its metadata has no negative ELBO (built before evaluate reported it).")
+    return lines + [""]
+
+
 def generated():
     found = presets()
     classifier_meta = dict(found).get("fashion_mnist_classifier")
@@ -104,6 +143,7 @@ def generated():
     for name, meta in found:
         lines.append(f"| `{name}` | {meta.get('family', '?')} | {headline(meta)} | {_size(name) / 1e6:.1f} MB |")
     lines.append("")
+    lines += orderings(found)
     for name, meta in found:
         lines += details(name, meta, classifier_meta)
     return "\n".join(lines) + END

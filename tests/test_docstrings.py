@@ -9,6 +9,7 @@ import pytest
 
 import keras
 import kerasgen
+import kerasgen.verify  # not imported by the package: the kerasgen verify command loads it
 
 PUBLIC = [
     kerasgen.models.Autoencoder,
@@ -45,6 +46,9 @@ PUBLIC = [
     kerasgen.utils.latent_arithmetic,
     kerasgen.data.ImageFormat,
     kerasgen.data.load_images,
+    kerasgen.metrics.kernel_inception_distance,
+    kerasgen.evaluation.score_samples,
+    kerasgen.verify.verify_preset,
 ]
 
 

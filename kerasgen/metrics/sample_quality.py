@@ -97,13 +97,14 @@ def kernel_inception_distance(real, fake, num_subsets=10, subset_size=None, seed
 
     Example:
 
-    >>> import numpy as np
-    >>> from kerasgen.metrics import kernel_inception_distance
-    >>> rng = np.random.default_rng(0)
-    >>> a, b = rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 1.0
-    >>> out = kernel_inception_distance(a, b)
-    >>> out["kid_subset_size"], out["kid"] > 10 * out["kid_std"]
-    (200, True)
+    ```python
+    import numpy as np
+    from kerasgen.metrics import kernel_inception_distance
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 1.0
+    out = kernel_inception_distance(a, b)  # 10 subsets of 200: half the smaller set
+    out["kid_subset_size"], out["kid"] > 10 * out["kid_std"]  # (200, True)
+    ```
     """
     real, fake = _pair(real, fake, 2)
     num_subsets = checks.check_integer(num_subsets, "num_subsets", "kernel_inception_distance",

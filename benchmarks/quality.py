@@ -397,11 +397,21 @@ def section(result):
             better = a < b if LOWER_IS_BETTER[metric] else a > b
             verdicts.append(f"- {pair}, {epochs} epoch(s): kerasgen {'beats' if better else 'does not beat'} the "
                             f"peer ({metric} {_fmt(a)} vs {_fmt(b)})")
-    lines += ["", "Contestants:", ""]
+    lines += ["", "Seconds an epoch: the median over the epochs trained; kerasgen's are the gaps between its run's "
+              "checkpoint files (an epoch and its sample grid), the peer's the epochs alone.", "",
+              "Contestants:", ""]
     for pair in PAIRS:
         for r in result["runs"]:
             if r["pair"] == pair:
-                lines.append(f"- {pair} {r['contestant']}: {r.get('what', '?')}")
+                line = f"- {pair} {r['contestant']}: {r.get('what', '?')}"
+                preset = r.get("preset")
+                if preset and preset["same_recipe"]:
+                    line += (f"; trained by `kerasgen train` for the zoo (run folder {r.get('run')}), so its last "
+                             f"budget is the preset `{preset['name']}`, whose metadata records "
+                             f"{_fmt(preset['headline'])}")
+                elif preset:
+                    line += f"; not the recipe the zoo's `{preset['name']}` was built with (trained here)"
+                lines.append(line)
     if verdicts:
         lines += ["", "Verdicts:", ""] + verdicts
     lines += ["", END]

@@ -23,6 +23,8 @@ NAMES = {"autoencoder": "Autoencoder (conv)", "denoising_autoencoder": "Denoisin
          "conditional_gan": "ConditionalGAN (DCGAN, cond. BN)", "gated_pixelcnn": "Gated PixelCNN",
          "pixelrnn_row_lstm": "PixelRNN, Row LSTM", "vqvae": "VQ-VAE + Gated PixelCNN prior"}
 OOD_SETS = ("noise", "flipped", "inverted", "digits")
+# Models whose NLL is given the true label, -log p(x | y): not to be ranked beside the others' -log p(x).
+CONDITIONAL = ("conditional_vae",)
 
 
 def cell(result, key, digits=3):
@@ -30,7 +32,7 @@ def cell(result, key, digits=3):
     return "-" if value is None else sig(value, digits)
 
 
-def section(run, floor):
+def section(run, floor, floor_1000=None):
     s = run["settings"]
     lines = [
         BEGIN,
@@ -45,8 +47,10 @@ def section(run, floor):
         "",
         "**FID\\*, KID\\* and IS\\* use the features of kerasgen's own Fashion-MNIST classifier "
         "(`zoo/fashion_mnist_classifier`), not Inception: they are not comparable with published FID/KID/IS.** "
-        f"Floor (test vs held-out training images, two real samples): FID\\* {sig(floor['fid'])}, "
-        f"precision {sig(floor['precision'])}, recall {sig(floor['recall'])}.",
+        f"Floor (test vs held-out training images, two real samples): FID\\* {sig(floor['fid'])} on 10,000 each"
+        + (f", {sig(floor_1000['fid'])} on 1,000 each (FID grows as samples shrink: the models' samples are "
+           f"{run['models'].get('dcgan', {}).get('num_samples', 1000)})" if floor_1000 else "")
+        + f"; precision {sig(floor['precision'])}, recall {sig(floor['recall'])}.",
         "",
         "| model | NLL nats (bits/dim) | recon. MSE | FID\\* | KID\\* | precision | recall | IS\\* "
         "| classes reached | samples | train s |",
@@ -56,6 +60,8 @@ def section(run, floor):
         nll = "-" if "nll_nats" not in r else f"{sig(r['nll_nats'], 4)} ({sig(r['bits_per_dim'])})"
         if "nll_bound" in r:
             nll += " IWAE"
+        if name in CONDITIONAL and "nll_nats" in r:
+            nll += ", -log p(x \\| y) †"
         classes = "-" if "class_histogram" not in r else f"{sum(1 for c in r['class_histogram'] if c)}/10"
         lines.append(
             f"| {NAMES.get(name, name)} | {nll} | {cell(r, 'reconstruction_mse')} | {cell(r, 'classifier_fid')} "
@@ -63,6 +69,9 @@ def section(run, floor):
             f"| {cell(r, 'classifier_inception_score')} | {classes} "
             f"| {r['num_samples'] if 'classifier_fid' in r else '-'} | {sig(r['train_seconds'], 2)} |"
         )
+    if any(name in CONDITIONAL for name in run["models"]):
+        lines += ["", "†: a conditional model's NLL is -log p(x | y), given the true label: not comparable with the "
+                      "unconditional models' -log p(x)."]
     lines += [
         "",
         "Outlier detection (AUROC, 1 = every outlier scored below every test image, < 0.5 = outliers "
@@ -93,11 +102,12 @@ def main(argv=None):
     if not paths:
         raise SystemExit(f"error: no evaluation_*.json in {args.results}; run benchmarks/evaluation.py first.")
     with open(os.path.join("zoo", "fashion_mnist_classifier", "metadata.json")) as f:
-        floor = json.load(f)["metrics"]["floor_test_vs_held_out"]
+        classifier_metrics = json.load(f)["metrics"]
+    floor, floor_1000 = classifier_metrics["floor_test_vs_held_out"], classifier_metrics.get("floor_at_1000")
     parts = []
     for path in paths:
         with open(path) as f:
-            parts.append(section(json.load(f), floor))
+            parts.append(section(json.load(f), floor, floor_1000))
     text = "\n\n".join(parts).replace(END + "\n\n" + BEGIN, "")  # one marked block for all backends
     if args.stdout:
         print(text)

@@ -131,6 +131,11 @@ def kerasgen_run(pair, recipe, args):
         if stored.get("finished") and stored.get("recipe") == recipe:
             return out, False
     out = os.path.join(args.work, pair, "kerasgen")
+    if os.path.isfile(os.path.join(out, recipes.RUN_FILE)):
+        with open(os.path.join(out, recipes.RUN_FILE)) as f:
+            if json.load(f).get("recipe") != recipe:
+                sys.exit(f"error: {out} holds a kerasgen run of another recipe (its run.json); pass another --work, "
+                         "or remove that folder to train again")
     print(f"{pair} kerasgen: training {family} into {out} ({time.strftime('%H:%M:%S')})", flush=True)
     recipes.train(recipe, out, preset_dir=os.path.join(out, "preset"), verbose=0,
                   command=f"benchmarks/quality.py --pairs {pair}")
@@ -269,6 +274,7 @@ def run_pair(pair, args, result):
     peer = Peer(pair, recipe, recipes.build_model(recipe).image_format)
     theirs["what"] = PAIRS[pair][2]
     folder = os.path.join(args.work, pair, "peer")
+    _claim(folder, recipe)
     backup = os.path.join(folder, "backup")
     first_epoch = 0
     if os.path.isfile(os.path.join(backup, "training_metadata.json")):
@@ -302,6 +308,23 @@ def run_pair(pair, args, result):
             print(f"{pair} peer epoch {epoch}: {_headline_text(recipe, theirs['checkpoints'][str(epoch)])}", flush=True)
             _save(args.out, result)
     result["recipes"][pair] = recipe
+
+
+def _claim(folder, recipe):
+    """Records in `folder` the recipe whose batches its peer run trains on; refuses a folder of another recipe.
+
+    A peer run resumes from its backup; one made for other batches or budgets must not be resumed.
+    """
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "recipe.json")
+    if os.path.isfile(path):
+        with open(path) as f:
+            if json.load(f) != recipe:
+                sys.exit(f"error: {folder} holds a peer run for another recipe (its recipe.json); pass another "
+                         "--work, or remove that folder to train the peer again")
+        return
+    with open(path, "w") as f:
+        json.dump(recipe, f, indent=1)
 
 
 def _log_seconds(out):

@@ -183,8 +183,14 @@ class Peer:
             self.model = KerasIOConditionalGAN(*keras_io_cgan_networks(shape))
             self.model.compile()
         # The subclassed peers (a train_step over functional networks, no call) hold built networks only;
-        # BackupAndRestore asks for a built model.
+        # BackupAndRestore asks for a built model. Their optimizers are built now, so that a resumed run
+        # restores their moments (an unbuilt optimizer's saved variables are skipped, with a warning).
         self.model.built = True
+        if pair in ("dcgan", "cgan"):
+            self.model.d_optimizer.build(self.model.discriminator.trainable_variables)
+            self.model.g_optimizer.build(self.model.generator.trainable_variables)
+        else:
+            self.model.optimizer.build(self.model.trainable_variables)
 
     def data(self, x, y, first_epoch):
         from kerasgen.data import pipeline

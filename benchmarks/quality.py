@@ -86,6 +86,8 @@ def parse_args(argv):
     p.add_argument("--work", default=os.path.join(ROOT, "build", "quality"),
                    help="folder of the resumable runs (default: build/quality)")
     p.add_argument("--out", default=RESULTS, help=f"results JSON (default: {os.path.relpath(RESULTS, ROOT)})")
+    p.add_argument("--note", help="a line on the run's conditions (what else used the machine), kept in the JSON's "
+                                  "notes and printed in the section; with --report, added to the JSON as it is")
     p.add_argument("--report", action="store_true", help="write BENCHMARKS.md's section from --out")
     p.add_argument("--benchmarks-md", default=os.path.join(ROOT, "BENCHMARKS.md"), help="the file --report writes")
     args = p.parse_args(argv)
@@ -393,7 +395,7 @@ def section(result):
     s = result["settings"]
     lines = [BEGIN, "## kerasgen beside the peers, same data and budget", "",
              f"Written by `benchmarks/quality.py --report` from runs of `benchmarks/quality.py` ({result['backend']}, "
-             f"{result['machine']['cpus']} CPU cores, no GPU, nothing else running). Each pair trained on the "
+             f"{result['machine']['cpus']} CPU cores, no GPU). Each pair trained on the "
              f"{'first %d images of the ' % s['train_images'] if s['train_images'] else ''}Fashion-MNIST training "
              "split with the same batches (the recipe's batch size and seed: the same images in the same order, "
              "each model given them in its own scale; the binarized models the same fresh binarization) and the "
@@ -418,7 +420,7 @@ def section(result):
             seconds = (run.get("epoch_seconds", {}).get("median") if name == "kerasgen"
                        else _median(run.get("epoch_seconds", {}).values()))
             for epochs, m in sorted(run["checkpoints"].items(), key=lambda kv: int(kv[0])):
-                lines.append(f"| {pair} | {name} | {epochs} | {metric} = {_fmt(m.get(metric))} | {_more(m)} | "
+                lines.append(f"| {pair} | {name} | {epochs} | {metric} = {_fmt(m.get(metric))} | {_more(m, metric)} | "
                              f"{_fmt(seconds, 0)} |")
         mine, theirs = by.get("kerasgen", {}).get("checkpoints", {}), by.get("peer", {}).get("checkpoints", {})
         for epochs in sorted(set(mine) & set(theirs), key=int):
@@ -427,7 +429,10 @@ def section(result):
             verdicts.append(f"- {pair}, {epochs} epoch(s): kerasgen {'beats' if better else 'does not beat'} the "
                             f"peer ({metric} {_fmt(a)} vs {_fmt(b)})")
     lines += ["", "Seconds an epoch: the median over the epochs trained; kerasgen's are the gaps between its run's "
-              "checkpoint files (an epoch and its sample grid), the peer's the epochs alone.", "",
+              "checkpoint files (an epoch and its sample grid), the peer's the epochs alone."]
+    if result.get("notes"):
+        lines += ["", "Conditions of the runs:", ""] + [f"- {n}" for n in result["notes"]]
+    lines += ["",
               "Contestants:", ""]
     for pair in PAIRS:
         for r in result["runs"]:
@@ -466,10 +471,10 @@ def _fmt(value, digits=None):
     return f"{value:.4g}"
 
 
-def _more(m):
+def _more(m, metric):
     keys = [("bits_per_dim", "bits/dim"), ("precision", "precision"), ("recall", "recall"),
             ("classifier_kid", "KID*"), ("label_accuracy", "label accuracy"), ("classifier_fid", "FID*")]
-    parts = [f"{label} {_fmt(m[k])}" for k, label in keys if k in m]
+    parts = [f"{label} {_fmt(m[k])}" for k, label in keys if k in m and k != metric]
     if "nll_bound" in m:
         parts.append(m["nll_bound"])
     return "; ".join(parts)
@@ -480,6 +485,11 @@ def main(argv=None):
     sys.path[:0] = [ROOT, os.path.join(ROOT, "benchmarks")]
     if not args.report:
         drive(args)
+    if args.note:
+        with open(args.out) as f:
+            result = json.load(f)
+        result.setdefault("notes", []).append(f"{datetime.date.today().isoformat()}: {args.note}")
+        _save(args.out, result)
     write_or_say(args, RESULTS, BEGIN, END, section, "quality")
 
 

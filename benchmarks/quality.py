@@ -224,7 +224,7 @@ class Peer:
 
                 k = self.head["evaluate"].get("nll_samples", 100)
                 nll = iwae_nll_nats(self.model.encoder, self.model.decoder, 2, x, k, seed=0)
-                extra = {"nll_bound": f"iwae, K={k} (an upper bound on the NLL)"}
+                extra = {"nll_bound": f"IWAE, K={k} (an upper bound on the NLL)"}
             return {"nll_nats": nll, "bits_per_dim": nll / (math.prod(x.shape[1:]) * math.log(2)), **extra}
         from kerasgen.evaluation import score_samples
 

@@ -34,8 +34,9 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
     Args:
         model: a trained kerasgen model.
         folder: an existing folder (a preset's).
-        test_images: raw test images, 0..255 (N, H, W, C), at least 8; the
-            model's format converts them (NumPy seed 0).
+        test_images: raw test images, 0..255 (N, H, W, C); the first 8 (or
+            as many as there are) are shown, converted by the model's format
+            (NumPy seed 0).
         test_labels: their classes, for a conditional model.
         num_samples: images in ``samples.png`` (autoregressive models sample
             one subpixel at a time: fewer is quicker); 0 for no pictures that
@@ -43,14 +44,16 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
         overwrite: replace pictures that exist.
     """
     test_images = np.asarray(test_images)
-    if test_images.ndim != 4 or len(test_images) < 8:
-        raise ValueError(f"write_pictures: test_images must be at least 8 images (N, H, W, C); got shape "
+    if test_images.ndim != 4 or len(test_images) < 1:
+        raise ValueError(f"write_pictures: test_images must be images (N, H, W, C), at least one; got shape "
                          f"{test_images.shape}.")
     fmt = model.image_format
     clip = protocols.samples_may_leave_range(model)
     conditional = protocols.is_conditional(model)
-    x = fmt.convert(test_images[:8], seed=0)
-    labels = None if test_labels is None or not conditional else np.asarray(test_labels)[:8]
+    n = min(8, len(test_images))  # 8 test images where there are that many (a small data set's split may not)
+    pairs = n // 2
+    x = fmt.convert(test_images[:n], seed=0)
+    labels = None if test_labels is None or not conditional else np.asarray(test_labels)[:n]
     written = {}
 
     def save(name, images, rows, what):
@@ -75,10 +78,13 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
         save("interpolation.png", path.reshape((-1,) + model.image_shape), 8,
              "8 rows of 10: generated along the spherical path between two random latents (seed 0)"
              + ("; row k is class k modulo the number of classes" if conditional else ""))
-    elif hasattr(model, "interpolate") and protocols.is_encoder(model) and getattr(model, "latent_dim", None):
-        path = model.interpolate(x[:4], x[4:8], steps=10, labels=None if labels is None else labels[:4])
-        save("interpolation.png", path.reshape((-1,) + model.image_shape), 4,
-             "4 rows of 10: decoded along the line between the codes of test images 0-3 and 4-7")
+    elif (hasattr(model, "interpolate") and protocols.is_encoder(model) and getattr(model, "latent_dim", None)
+          and pairs):
+        path = model.interpolate(x[:pairs], x[pairs:2 * pairs], steps=10,
+                                 labels=None if labels is None else labels[:pairs])
+        save("interpolation.png", path.reshape((-1,) + model.image_shape), pairs,
+             f"{pairs} row{'s' if pairs > 1 else ''} of 10: decoded along the line between the codes of test "
+             f"images 0-{pairs - 1} and {pairs}-{2 * pairs - 1}")
     if num_samples and hasattr(model, "complete"):
         h = model.image_shape[0]
         mask = np.ones(model.image_shape[:2], dtype="float32")
@@ -87,12 +93,12 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
         first = model.complete(x, mask, labels=labels, seed=0)
         second = model.complete(x, mask, labels=labels, seed=1)
         save("completion.png", np.concatenate([x, given, first, second]), 4,
-             "columns: test images 0-7; rows: the originals, the upper halves given, two completions of the "
-             "lower halves (seeds 0 and 1)")
+             f"columns: test images 0-{n - 1}; rows: the originals, the upper halves given, two completions of "
+             "the lower halves (seeds 0 and 1)")
     if protocols.can_reconstruct(model):
         args = (x, labels) if conditional else (x,)
         save("reconstruction.png", np.concatenate([x, model.reconstruct(*args)]), 2,
-             "test images 0-7 (upper row) above their reconstructions (lower row)")
+             f"test images 0-{n - 1} (upper row) above their reconstructions (lower row)")
     return written
 
 

@@ -42,6 +42,9 @@ def test_a_conditional_model_draws_one_class_a_row():
         assert "row k holds class k" in written["samples.png"]
 
 
-def test_too_few_test_images_are_refused():
-    with pytest.raises(ValueError, match=r"at least 8 images .* got shape \(3, 8, 8, 1\)"):
-        write_pictures(models.VAE(image_shape=(8, 8, 1), latent_dim=2), "/nonexistent", RAW[:3])
+def test_a_small_test_split_gives_smaller_pictures_and_none_is_refused(tmp_path):
+    vae = models.VAE(image_shape=(8, 8, 1), latent_dim=2)
+    written = write_pictures(vae, tmp_path, RAW[:3], num_samples=4)
+    assert "1 row of 10" in written["interpolation.png"] and "0-2" in written["reconstruction.png"]
+    with pytest.raises(ValueError, match=r"at least one; got shape \(0, 8, 8, 1\)"):
+        write_pictures(vae, tmp_path, RAW[:0])

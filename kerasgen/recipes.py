@@ -67,7 +67,7 @@ RECIPES = {
         "description": "Convolutional VAE with a Bernoulli decoder, 16-d latent, on binarized Fashion-MNIST.",
         "model": {"class_name": "VAE", "config": {"image_shape": [28, 28, 1], "latent_dim": 16, "seed": 0}},
         "data": {"labels": False},
-        # 15 epochs (8 before): about 17 minutes of the 2-core CPU.
+        # 15 epochs (8 before): about 7 minutes of the 2-core CPU (its metadata has the time).
         "train": {"epochs": 15, "batch_size": 128, "learning_rate": 1e-3, "seed": 0},
         **_nll(1e-3, nll_samples=10),
     },

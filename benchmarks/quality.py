@@ -48,6 +48,7 @@ import platform
 import sys
 import time
 
+from recipe_search import epoch_seconds, measure_epoch  # a recipes.train run's epochs and checkpoints
 from sections import write_or_say  # benchmarks/sections.py, beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -142,14 +143,6 @@ def kerasgen_run(pair, recipe, args):
     recipes.train(recipe, out, preset_dir=os.path.join(out, "preset"), verbose=0,
                   command=f"benchmarks/quality.py --pairs {pair}")
     return out, True
-
-
-def measure_kerasgen(recipe, out, epoch):
-    from kerasgen import recipes
-
-    model = recipes.build_model(recipe)
-    model.load_weights(os.path.join(out, "checkpoints", f"epoch_{epoch:03d}.weights.h5"))
-    return recipes.measure(model, recipe)
 
 
 class Peer:
@@ -265,7 +258,7 @@ def run_pair(pair, args, result):
                  "epoch_seconds": _log_seconds(out)})
     for epoch in budgets:
         if str(epoch) not in mine["checkpoints"]:
-            mine["checkpoints"][str(epoch)] = _clean(measure_kerasgen(recipe, out, epoch))
+            mine["checkpoints"][str(epoch)] = _clean(measure_epoch(recipe, out, epoch))
             print(f"{pair} kerasgen epoch {epoch}: {_headline_text(recipe, mine['checkpoints'][str(epoch)])}",
                   flush=True)
             _save(args.out, result)
@@ -336,10 +329,8 @@ def _claim(folder, recipe):
 
 
 def _log_seconds(out):
-    folder = os.path.join(out, "checkpoints")
-    times = sorted(os.path.getmtime(os.path.join(folder, f)) for f in os.listdir(folder))
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    return {"median": round(sorted(gaps)[len(gaps) // 2], 1) if gaps else None,
+    gaps = epoch_seconds(out)
+    return {"median": sorted(gaps)[len(gaps) // 2] if gaps else None,
             "note": "gaps between checkpoint files: an epoch plus its sample grid"}
 
 

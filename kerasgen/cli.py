@@ -195,27 +195,17 @@ def _size(path):
 
 
 def cmd_list(args):
-    from kerasgen.presets import list_presets, load_metadata, preset_dir
+    from kerasgen.presets import headline_text, list_presets, load_metadata, preset_dir
 
     rows = [("preset", "family", "headline (test)", "size")]
     for name in list_presets(args.family):
         meta = load_metadata(name)
-        head = meta.get("headline")
-        if head and head.get("value") is None:
-            value = f"{head['metric']} not measured"
-        elif head:
-            # A conditional model's NLL is -log p(x | y), given the true label: said, so that it is not
-            # ranked beside the unconditional models' -log p(x).
-            given = (head["metric"] == "nll_nats" and meta.get("recipe", {}).get("data", {}).get("labels"))
-            value = (f"{head['metric']} = {head['value']:.4g} (first {head['test_images']}"
-                     f"{'; -log p(x | y), given the label' if given else ''})")
-        else:
-            value = "test_accuracy = " + format(meta.get("metrics", {}).get("test_accuracy", float("nan")), ".4g")
+        value = headline_text(meta)
         rows.append((name, meta.get("family", "?"), value, f"{_size(preset_dir(name)) / 1e6:.1f} MB"))
     if args.markdown:
         print("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
         for row in rows[1:]:
-            print("| " + " | ".join(f"`{c}`" if i == 0 else c for i, c in enumerate(row)) + " |")
+            print("| " + " | ".join(f"`{c}`" if i == 0 else c.replace("|", "\\|") for i, c in enumerate(row)) + " |")
         return
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:

@@ -225,6 +225,27 @@ def load_preset(name_or_path, load_weights=True):
     return model
 
 
+def is_conditional_nll(metadata):
+    """Whether a preset's headline is a conditional model's NLL, -log p(x | y), not comparable with -log p(x)."""
+    head = metadata.get("headline") or {}
+    return head.get("metric") == "nll_nats" and bool(metadata.get("recipe", {}).get("data", {}).get("labels"))
+
+
+def headline_text(metadata):
+    """A preset's headline in one line ("nll_nats = 233.4 (first 500)"), as `kerasgen list` and zoo/README show it.
+
+    A conditional model's NLL says it is -log p(x | y), so that it is not ranked beside the unconditional
+    models' -log p(x).
+    """
+    head = metadata.get("headline")
+    if not head:
+        return "test_accuracy = " + format(metadata.get("metrics", {}).get("test_accuracy", float("nan")), ".4g")
+    if head.get("value") is None:
+        return f"{head['metric']} not measured"
+    given = "; -log p(x | y), given the label" if is_conditional_nll(metadata) else ""
+    return f"{head['metric']} = {head['value']:.4g} (first {head['test_images']}{given})"
+
+
 def trained_with(seconds):
     """Metadata "trained_with": this backend and its version, keras, kerasgen, python, today, `seconds`."""
     backend = keras.backend.backend()

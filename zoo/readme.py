@@ -12,6 +12,8 @@ import json
 import os
 import sys
 
+from kerasgen.presets import headline_text, is_conditional_nll
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 README = os.path.join(HERE, "README.md")
 BEGIN = "<!-- presets:begin (written by zoo/readme.py from the presets' metadata; do not edit) -->"
@@ -34,21 +36,6 @@ def _size(name):
                if f in ("config.json", "metadata.json", "model.weights.h5"))
 
 
-def _conditional_nll(meta):
-    return (meta.get("headline") or {}).get("metric") == "nll_nats" and meta.get("recipe", {}).get("data", {}).get(
-        "labels")
-
-
-def headline(meta):
-    head = meta.get("headline")
-    if not head:
-        return f"test_accuracy = {meta['metrics']['test_accuracy']:.4g}"
-    if head.get("value") is None:
-        return f"{head['metric']} not measured"
-    given = "; -log p(x \\| y), given the label" if _conditional_nll(meta) else ""
-    return f"{head['metric']} = {head['value']:.4g} (first {head['test_images']}{given})"
-
-
 def floor_at(classifier_meta, n):
     return (classifier_meta or {}).get("metrics", {}).get(f"floor_at_{n}")
 
@@ -64,8 +51,8 @@ def details(name, meta, classifier_meta):
                           if k.startswith("floor") and isinstance(m[k], dict) and "images" in m[k]) + "."]
     elif "nll_nats" in m:
         bound = m.get("nll_bound", "exact")
-        of = "-log p(x | y), given the true label (not comparable with -log p(x))" if _conditional_nll(meta) \
-            else "-log p(x)"
+        of = ("-log p(x | y), given the true label (not comparable with -log p(x))" if is_conditional_nll(meta)
+              else "-log p(x)")
         lines += ["", f"Test NLL {m['nll_nats']:.2f} ± {m.get('nll_nats_stderr', float('nan')):.2f} nats "
                       f"({m.get('bits_per_dim', float('nan')):.4f} bits/dim), {of}; {bound}; on the first "
                       f"{m.get('num_examples', head.get('test_images'))} test images, binarized once with NumPy "
@@ -141,7 +128,8 @@ def generated():
     classifier_meta = dict(found).get("fashion_mnist_classifier")
     lines = [BEGIN, "| preset | family | headline (test) | size |", "|---|---|---|---|"]
     for name, meta in found:
-        lines.append(f"| `{name}` | {meta.get('family', '?')} | {headline(meta)} | {_size(name) / 1e6:.1f} MB |")
+        cell = headline_text(meta).replace("|", "\\|")  # a pipe inside a markdown cell
+        lines.append(f"| `{name}` | {meta.get('family', '?')} | {cell} | {_size(name) / 1e6:.1f} MB |")
     lines.append("")
     lines += orderings(found)
     for name, meta in found:

@@ -71,21 +71,21 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
         else:
             images = model.sample(num_samples, seed=0)
             save("samples.png", images, None, f"{num_samples} samples, seed 0")
-    if hasattr(model, "interpolate") and hasattr(model, "latents"):  # a GAN: latent to latent
+    kind = protocols.interpolation_kind(model)
+    if kind == "latents":  # a GAN
         z = model.latents(16, seed=0)
         path = model.interpolate(z[:8], z[8:], steps=10,
                                  labels=np.arange(8) % model.num_classes if conditional else None)
         save("interpolation.png", path.reshape((-1,) + model.image_shape), 8,
              "8 rows of 10: generated along the spherical path between two random latents (seed 0)"
              + ("; row k is class k modulo the number of classes" if conditional else ""))
-    elif (hasattr(model, "interpolate") and protocols.is_encoder(model) and getattr(model, "latent_dim", None)
-          and pairs):
+    elif kind == "codes" and pairs:
         path = model.interpolate(x[:pairs], x[pairs:2 * pairs], steps=10,
                                  labels=None if labels is None else labels[:pairs])
         save("interpolation.png", path.reshape((-1,) + model.image_shape), pairs,
              f"{pairs} row{'s' if pairs > 1 else ''} of 10: decoded along the line between the codes of test "
              f"images 0-{pairs - 1} and {pairs}-{2 * pairs - 1}")
-    if num_samples and hasattr(model, "complete"):
+    if num_samples and protocols.can_complete(model):
         h = model.image_shape[0]
         mask = np.ones(model.image_shape[:2], dtype="float32")
         mask[h // 2:] = 0.0

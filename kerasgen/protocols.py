@@ -227,6 +227,27 @@ def is_conditional(model):
     return isinstance(model, Conditional) and model.num_classes is not None
 
 
+def interpolation_kind(model):
+    """How `model.interpolate` walks, or None when it has none.
+
+    "latents": a GAN's, from latent to latent (`model.latents(n, seed)` draws them);
+    "codes": an encoder's, between the codes of two sets of images (`latent_dim` is their size).
+    A VQ-VAE's codes are indices, not vectors, so it has none.
+    """
+    if not callable(getattr(model, "interpolate", None)):
+        return None
+    if callable(getattr(model, "latents", None)):
+        return "latents"
+    if is_encoder(model) and getattr(model, "latent_dim", None):
+        return "codes"
+    return None
+
+
+def can_complete(model):
+    """Whether `model` fills in the masked part of images (`complete(x, mask, labels=None, seed=None)`)."""
+    return callable(getattr(model, "complete", None))
+
+
 def samples_may_leave_range(model):
     """Whether `model`'s samples may leave its image format's value range: a Gaussian decoder's means may.
 

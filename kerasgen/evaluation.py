@@ -5,7 +5,7 @@ What applies to which model:
 | metric           | models (the protocol of `kerasgen.protocols` they follow) |
 |------------------|-------------------------------------------------|
 | `nll`            | density models: autoregressive (exact), VAE (IWAE bound) |
-| `reconstruction` | reconstructors: Autoencoder, DenoisingAutoencoder, VAE, VQVAE |
+| `reconstruction` | reconstructors: Autoencoder, DenoisingAutoencoder (also its denoising error), VAE, VQVAE |
 | `sample_quality` | every model that can sample: VAE, GAN, autoregressive, VQVAE (with a prior) |
 | `ood`            | density models (VAE scored by its ELBO)          |
 | `probe`          | encoders: Autoencoder, DenoisingAutoencoder, VAE, VQVAE |
@@ -203,6 +203,10 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         model whose likelihood is a bound (a VAE), ``nll_nats`` is the
         K-sample bound (``nll_bound`` says which) and ``neg_elbo_nats`` the
         K = 1 bound, the negative ELBO, which is never below it in expectation.
+        For a denoiser (`DenoisingAutoencoder`) ``reconstruction`` adds
+        ``denoising_mse``, the error of its reconstructions of the test images
+        corrupted as in training (seeded), and ``corrupted_mse``, the error of
+        the corrupted images themselves, the figure it should beat.
 
     Example:
 
@@ -279,6 +283,13 @@ def evaluate(model, data, labels=None, *, metrics="auto", classifier="fashion_mn
         with progress.stage(f"reconstruction: {len(x)} images"):
             to_unit = model.image_format.to_unit
             results["reconstruction_mse"] = float(np.mean((to_unit(model.reconstruct(*args)) - to_unit(x)) ** 2))
+            if protocols.denoises(model):
+                # What a denoiser is for: the clean images back from corrupted ones, beside what the
+                # corruption alone costs (the error of returning the corrupted images unchanged).
+                corrupted = model.corrupt(x, seed=seed)
+                denoised = model.denoise(corrupted)
+                results["denoising_mse"] = float(np.mean((to_unit(denoised) - to_unit(x)) ** 2))
+                results["corrupted_mse"] = float(np.mean((to_unit(corrupted) - to_unit(x)) ** 2))
     if "sample_quality" in wanted:
         clf = _load_classifier(classifier)
         if clf is None:

@@ -13,6 +13,8 @@ same latents and pixels) and returns {file name: what it shows}, which
 - ``completion.png``: for autoregressive models, test images whose lower half
   is drawn by the model given the upper half: rows of the originals, the
   given halves, then two completions;
+- ``denoising.png``: for a denoiser, test images, the same corrupted as in
+  training, and denoised;
 - ``reconstruction.png``: for models with an encoder and a decoder, test
   images (upper rows) above their reconstructions (lower rows).
 
@@ -95,6 +97,13 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
         save("completion.png", np.concatenate([x, given, first, second]), 4,
              f"columns: test images 0-{n - 1}; rows: the originals, the upper halves given, two completions of "
              "the lower halves (seeds 0 and 1)")
+    if protocols.denoises(model):
+        noisy = model.corrupt(x, seed=0)
+        images = np.concatenate([x, noisy, model.denoise(noisy)])
+        save_image_grid(fmt.to_unit(images), os.path.join(folder, "denoising.png"), rows=3, scale=2,
+                        overwrite=overwrite, clip=True)
+        written["denoising.png"] = (f"test images 0-{n - 1} (upper row), corrupted as in training (NumPy seed 0; "
+                                    "middle row, clipped to [0, 1] for display), and denoised (lower row)")
     if protocols.can_reconstruct(model):
         args = (x, labels) if conditional else (x,)
         save("reconstruction.png", np.concatenate([x, model.reconstruct(*args)]), 2,

@@ -248,6 +248,12 @@ def can_complete(model):
     return callable(getattr(model, "complete", None))
 
 
+def denoises(model):
+    """Whether `model` is a denoiser: `corrupt(x, seed=None)` corrupts images as in its training, and
+    `denoise` of those is its estimate of the clean ones (`DenoisingAutoencoder`)."""
+    return all(callable(getattr(model, name, None)) for name in ("corrupt", "denoise"))
+
+
 def samples_may_leave_range(model):
     """Whether `model`'s samples may leave its image format's value range: a Gaussian decoder's means may.
 

@@ -8,7 +8,7 @@ import pytest
 
 import kerasgen
 from kerasgen.evaluation import ood_sets
-from kerasgen.models import VAE, Autoencoder, GAN, ConditionalVAE, PixelCNN
+from kerasgen.models import VAE, Autoencoder, GAN, ConditionalVAE, DenoisingAutoencoder, PixelCNN
 from tests.helpers import run_model_contract
 
 
@@ -94,6 +94,25 @@ def test_autoencoder_probe_and_reconstruction(digits):
         assert again["probe_accuracy"] == pytest.approx(result["probe_accuracy"])
     with pytest.raises(ValueError, match=r"metric 'sample_quality' does not apply to Autoencoder"):
         kerasgen.evaluate(ae, x_test, metrics=["sample_quality"])
+
+
+def test_a_denoiser_reports_its_denoising_error_beside_the_corruption_s(digits):
+    (x_train, _), (x_test, _) = digits
+    dae = DenoisingAutoencoder(image_shape=(8, 8, 1), latent_dim=8, architecture="dense", hidden_dims=(64,),
+                               noise_level=0.3, seed=0)
+    dae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    dae.fit(x_train, batch_size=64, epochs=10, verbose=0)
+    result = kerasgen.evaluate(dae, x_test, metrics=["reconstruction"], seed=3)
+    # The corruption evaluate applies is the seeded, backend-independent `corrupt(x, seed)`: N(0, 0.3^2) noise.
+    noisy = dae.corrupt(x_test, seed=3)
+    assert result["corrupted_mse"] == pytest.approx(float(np.mean((noisy - x_test) ** 2)))
+    assert result["corrupted_mse"] == pytest.approx(0.09, rel=0.05)
+    assert result["denoising_mse"] == pytest.approx(float(np.mean((dae.denoise(noisy) - x_test) ** 2)), rel=1e-5)
+    assert result["denoising_mse"] < result["corrupted_mse"] / 2  # a trained denoiser removes most of the noise
+    with pytest.raises(ValueError, match=r"values outside \[0, 1\]"):  # reconstruct takes clean images only
+        dae.reconstruct(noisy)
+    assert "denoising_mse" not in kerasgen.evaluate(Autoencoder(image_shape=(8, 8, 1), architecture="dense",
+                                                                hidden_dims=(8,)), x_test, metrics=["reconstruction"])
 
 
 def test_models_without_a_likelihood_asked_for_nll_get_a_clear_error(digits):

@@ -17,6 +17,9 @@ RAW = (np.random.default_rng(0).random((8, 8, 8, 1)) * 255).astype("uint8")
      {"samples.png", "interpolation.png", "reconstruction.png"}),
     (lambda: models.PixelCNN(image_shape=(8, 8, 1), filters=4, num_blocks=1, seed=0),
      {"samples.png", "completion.png"}),
+    (lambda: models.DenoisingAutoencoder(image_shape=(8, 8, 1), latent_dim=2, architecture="dense",
+                                         hidden_dims=(8,), seed=0),
+     {"interpolation.png", "denoising.png", "reconstruction.png"}),
 ])
 def test_each_model_gets_the_pictures_that_apply_to_it(tmp_path, build, expected):
     model = build()
@@ -26,6 +29,8 @@ def test_each_model_gets_the_pictures_that_apply_to_it(tmp_path, build, expected
     if "completion.png" in expected:
         # 8 columns (the test images) by 4 rows: originals, given halves, two completions; 2x scale, 1-px gaps.
         assert Image.open(tmp_path / "completion.png").size == (2 * (8 * 9 + 1), 2 * (4 * 9 + 1))
+    if "denoising.png" in expected:  # 3 rows: originals, corrupted, denoised
+        assert Image.open(tmp_path / "denoising.png").size == (2 * (8 * 9 + 1), 2 * (3 * 9 + 1))
     with pytest.raises(FileExistsError):
         write_pictures(model, tmp_path, RAW, num_samples=4)  # nothing is replaced without overwrite
     assert set(write_pictures(model, tmp_path, RAW, num_samples=0, overwrite=True)) == expected - {

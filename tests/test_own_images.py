@@ -224,6 +224,7 @@ def _cli(*argv):
 # RGB with and without class folders, 28, 32 and 64 pixels, and labels from class folders and from the .npz.
 CLI_RUNS = {
     "autoencoder": ("rgb_flat", []),
+    "beta_vae": ("grey", []),
     "denoising_autoencoder": ("npz", []),
     "vae": ("rgb", []),
     "conditional_vae": ("grey_classes", []),
@@ -243,13 +244,18 @@ def test_every_family_has_a_cli_run_here():
 
 
 # The CLI's glue (recipes.train) is one backend-neutral path, and every model class trains and samples under
-# every backend above: so each family's CLI run is under one backend, in turn, four families a backend.
+# every backend above: so each family's CLI run is under one backend, in turn (four or five families a backend).
 BACKENDS = ("tensorflow", "jax", "torch")
-CLI_BACKEND = {family: BACKENDS[(i + 2) % 3] for i, family in enumerate(sorted(CLI_RUNS))}  # conditional_gan, the dearest, under TF
+# In this rotation conditional_gan, the dearest run, falls to TensorFlow, and the thirteenth family to torch,
+# the quickest backend here.
+ROTATION = ("torch", "jax", "tensorflow")
+CLI_BACKEND = {family: ROTATION[i % 3] for i, family in enumerate(sorted(CLI_RUNS))}
 
 
 def test_every_backend_has_its_share_of_the_cli_runs():
-    assert sorted(CLI_BACKEND.values()) == sorted(BACKENDS * 4)
+    shares = [list(CLI_BACKEND.values()).count(backend) for backend in BACKENDS]
+    assert max(shares) - min(shares) <= 1, shares
+    assert CLI_BACKEND["conditional_gan"] == "tensorflow"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py="${KERASGEN_VENV:-.venv}/bin/python"
 export KERAS_BACKEND="${KERAS_BACKEND:-tensorflow}" TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-3}"
-families="${*:-vae conditional_vae dcgan conditional_gan vqvae gated_pixelcnn pixelrnn}"
+families="${*:-vae beta_vae conditional_vae autoencoder denoising_autoencoder dcgan conditional_gan wgan_gp vqvae pixelcnn gated_pixelcnn pixelrnn pixelrnn_diagonal}"
 if [ $# -eq 0 ] && [ ! -d zoo/fashion_mnist_classifier ]; then
   "$py" -m kerasgen.metrics.classifier --out zoo/fashion_mnist_classifier
 fi

@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 README = os.path.join(HERE, "README.md")
 BEGIN = "<!-- presets:begin (written by zoo/readme.py from the presets' metadata; do not edit) -->"
 END = "<!-- presets:end -->"
-PICTURES = ("samples.png", "interpolation.png", "completion.png", "reconstruction.png")
+PICTURES = ("samples.png", "interpolation.png", "completion.png", "denoising.png", "reconstruction.png")
 
 
 def presets():
@@ -66,6 +66,11 @@ def details(name, meta, classifier_meta):
                       f"{floor_text}; precision {m['precision']:.3f}, recall {m['recall']:.3f}; KID\\* "
                       f"{m['classifier_kid']:.3g} ± {m['classifier_kid_std']:.2g}{extra}. On the evaluation "
                       "classifier's features, not Inception's."]
+    elif "denoising_mse" in m:
+        lines += ["", f"Denoising MSE {m['denoising_mse']:.4f} (pixels in [0, 1]) on the first "
+                      f"{head.get('test_images')} test images corrupted as in training (NumPy seed 0), against "
+                      f"{m['corrupted_mse']:.4f} for the corrupted images themselves; reconstruction MSE of the "
+                      f"clean images {m['reconstruction_mse']:.4f}."]
     elif "reconstruction_mse" in m:
         lines += ["", f"Reconstruction MSE {m['reconstruction_mse']:.4f} (pixels in [0, 1]) on the first "
                       f"{head.get('test_images')} test images."]
@@ -110,7 +115,15 @@ def orderings(found):
                      f"{_budget(b)}): {'holds' if holds else 'does not hold at these budgets'}.")
     if missing:
         lines.append(f"- Not in the zoo yet, so not compared: {', '.join(missing)}.")
-    for family in ("vae", "conditional_vae"):
+    if "vae" in by_family and "beta_vae" in by_family:
+        # beta > 1 weighs the KL term more than the ELBO does: a smoother code, paid for in likelihood.
+        (name_a, a), (name_b, b) = by_family["vae"], by_family["beta_vae"]
+        va, vb = a["headline"]["value"], b["headline"]["value"]
+        holds = va <= vb
+        lines.append(f"- VAE ({va:.2f}) {'<=' if holds else '>'} beta-VAE, beta = "
+                     f"{b['recipe']['model']['config'].get('beta')} ({vb:.2f}), the same networks and epochs: "
+                     f"{'holds' if holds else 'does not hold'} (a beta above 1 trades likelihood for a smoother code).")
+    for family in ("vae", "beta_vae", "conditional_vae"):
         if family in by_family:
             name, meta = by_family[family]
             m = meta.get("metrics", {})

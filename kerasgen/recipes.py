@@ -169,10 +169,10 @@ RECIPES = {
         "train": {"epochs": 10, "batch_size": 64, "seed": 0},
         **_sample_quality("classifier_fid", 1e-3),
     },
-    # Families the CLI trains that have no zoo preset yet ("preset": None): their
-    # recipes are the starting point of the zoo's next presets.
+    # One epoch, as the Gated PixelCNN's and the Row LSTM's first presets: the four autoregressive models
+    # at the same budget in epochs.
     "pixelcnn": {
-        "preset": None,
+        "preset": "pixelcnn_fashion_mnist",
         "description": "PixelCNN (Bernoulli outputs, 5 residual blocks) on dynamically binarized Fashion-MNIST.",
         "model": {"class_name": "PixelCNN", "config": {"filters": 48, "num_blocks": 5, "seed": 0}},
         "data": {"labels": False},
@@ -180,7 +180,7 @@ RECIPES = {
         **_nll(1e-4),
     },
     "pixelrnn_diagonal": {
-        "preset": None,
+        "preset": "pixelrnn_diagonal_bilstm_fashion_mnist",
         "description": "PixelRNN with Diagonal BiLSTM layers (Bernoulli outputs) on dynamically binarized Fashion-MNIST.",
         "model": {"class_name": "PixelRNN",
                   "config": {"kind": "diagonal_bilstm", "units": 32, "num_layers": 2, "seed": 0}},

@@ -76,7 +76,7 @@ def details(name, meta, classifier_meta):
                       f"{head.get('test_images')} test images."]
     trained = meta.get("trained_with", {})
     epochs = meta.get("recipe", {}).get("train", {}).get("epochs") or meta.get("recipe", {}).get("epochs")
-    lines += ["", f"Trained {epochs} epochs in {trained.get('seconds', 0) / 60:.0f} minutes "
+    lines += ["", f"Trained {_epochs(epochs)} in {trained.get('seconds', 0) / 60:.0f} minutes "
                   f"({trained.get('backend')} on a 2-core CPU, {trained.get('date')}), by `{meta.get('command')}`."]
     if head.get("tolerance") is not None:
         lines[-1] += (f" `kerasgen verify {name}` re-measures the headline (relative tolerance "
@@ -97,7 +97,11 @@ NLL_ORDER = [("PixelRNN, Diagonal BiLSTM", "pixelrnn_diagonal"), ("PixelRNN, Row
 
 def _budget(meta):
     train = meta.get("recipe", {}).get("train", {})
-    return f"{train.get('epochs')} epochs, {meta.get('trained_with', {}).get('seconds', 0) / 60:.0f} min"
+    return f"{_epochs(train.get('epochs'))}, {meta.get('trained_with', {}).get('seconds', 0) / 60:.0f} min"
+
+
+def _epochs(n):
+    return f"{n} epoch{'' if n == 1 else 's'}"
 
 
 def orderings(found):
@@ -115,6 +119,10 @@ def orderings(found):
                      f"{_budget(b)}): {'holds' if holds else 'does not hold at these budgets'}.")
     if missing:
         lines.append(f"- Not in the zoo yet, so not compared: {', '.join(missing)}.")
+    if any(line.endswith("does not hold at these budgets.") for line in lines):
+        lines += ["", "Where an ordering does not hold, compare the budgets beside the numbers: the literature's "
+                      "orderings are between models trained to convergence (many epochs on GPUs), these presets "
+                      "between models given the epochs and minutes of a 2-core CPU shown beside each number.", ""]
     if "vae" in by_family and "beta_vae" in by_family:
         # beta > 1 weighs the KL term more than the ELBO does: a smoother code, paid for in likelihood.
         (name_a, a), (name_b, b) = by_family["vae"], by_family["beta_vae"]

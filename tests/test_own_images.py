@@ -224,7 +224,7 @@ def _cli(*argv):
 # RGB with and without class folders, 28, 32 and 64 pixels, and labels from class folders and from the .npz.
 CLI_RUNS = {
     "autoencoder": ("rgb_flat", []),
-    "beta_vae": ("grey", []),
+    "beta_vae": ("grey", ["--image-size", 28]),
     "denoising_autoencoder": ("npz", []),
     "vae": ("rgb", []),
     "conditional_vae": ("grey_classes", []),

@@ -58,9 +58,9 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
     labels = None if test_labels is None or not conditional else np.asarray(test_labels)[:n]
     written = {}
 
-    def save(name, images, rows, what):
+    def save(name, images, rows, what, clip_anyway=False):
         save_image_grid(fmt.to_unit(images), os.path.join(folder, name), rows=rows, scale=2, overwrite=overwrite,
-                        clip=clip)
+                        clip=clip or clip_anyway)
         written[name] = what + (" (Gaussian decoder means, clipped to [0, 1] for display)" if clip else "")
 
     if num_samples and protocols.can_sample(model):
@@ -99,11 +99,9 @@ def write_pictures(model, folder, test_images, test_labels=None, num_samples=64,
              "the lower halves (seeds 0 and 1)")
     if protocols.denoises(model):
         noisy = model.corrupt(x, seed=0)
-        images = np.concatenate([x, noisy, model.denoise(noisy)])
-        save_image_grid(fmt.to_unit(images), os.path.join(folder, "denoising.png"), rows=3, scale=2,
-                        overwrite=overwrite, clip=True)
-        written["denoising.png"] = (f"test images 0-{n - 1} (upper row), corrupted as in training (NumPy seed 0; "
-                                    "middle row, clipped to [0, 1] for display), and denoised (lower row)")
+        save("denoising.png", np.concatenate([x, noisy, model.denoise(noisy)]), 3,
+             f"test images 0-{n - 1} (upper row), corrupted as in training (NumPy seed 0; middle row, clipped to "
+             "[0, 1] for display), and denoised (lower row)", clip_anyway=True)
     if protocols.can_reconstruct(model):
         args = (x, labels) if conditional else (x,)
         save("reconstruction.png", np.concatenate([x, model.reconstruct(*args)]), 2,

@@ -98,7 +98,6 @@ class DenoisingAutoencoder(Autoencoder):
         if seed is None:
             return ops.convert_to_numpy(self.corrupt_tensor(ops.convert_to_tensor(x), self.seed_generator))
         rng = np.random.default_rng(seed)
-        x = np.asarray(x, "float32")
         normal = lambda shape: rng.standard_normal(shape, dtype="float32")  # noqa: E731
         uniform = lambda shape: rng.random(shape, dtype="float32")  # noqa: E731
         return np.asarray(ops.convert_to_numpy(self._corrupt_with(x, normal, uniform)), "float32")

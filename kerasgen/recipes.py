@@ -119,7 +119,9 @@ RECIPES = {
         "model": {"class_name": "GatedPixelCNN",
                   "config": {"filters": 32, "num_layers": 5, "kernel_size": 5, "seed": 0}},
         "data": {"labels": False},
-        "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+        # 3 epochs (1 before), about half an hour of the 2-core CPU; the PixelCNN and the Row LSTM take the same
+        # epochs, so the literature's orderings among them compare architectures at one budget.
+        "train": {"epochs": 3, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
         **_nll(1e-4),
     },
     "pixelrnn": {

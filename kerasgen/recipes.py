@@ -178,7 +178,7 @@ RECIPES = {
         "description": "PixelCNN (Bernoulli outputs, 5 residual blocks) on dynamically binarized Fashion-MNIST.",
         "model": {"class_name": "PixelCNN", "config": {"filters": 48, "num_blocks": 5, "seed": 0}},
         "data": {"labels": False},
-        "train": {"epochs": 1, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
+        "train": {"epochs": 3, "batch_size": 64, "learning_rate": 1e-3, "seed": 0},
         **_nll(1e-4),
     },
     "pixelrnn_diagonal": {

@@ -385,7 +385,15 @@ def _run_state(out, recipe, preset_dir, overwrite, resume):
             raise FileNotFoundError(f"resume: {out!r} holds no run to resume; drop --resume to start one.")
         return "new"
     if overwrite:
-        return "restart"
+        # Only a finished run or another one starts again: an unfinished run of these very arguments is
+        # continued, so that a command with overwrite, killed and given again, resumes as any other does.
+        try:
+            with open(record, encoding="utf-8") as f:
+                stored = json.load(f)
+        except (OSError, ValueError):
+            return "restart"
+        same = stored.get("recipe") == recipe and stored.get("preset_dir") == preset_dir
+        return "resume" if same and not stored.get("finished") else "restart"
     if not os.path.isfile(record):
         raise FileExistsError(
             f"out {out!r} exists and holds no kerasgen run ({RUN_FILE}); choose another folder or "
@@ -475,7 +483,9 @@ def train(recipe_or_name, out, *, data=None, image_size=None, channels=None, cla
         preset_dir: where the preset folder goes (default ``out/preset``).
         overwrite: bool, start again in an `out` that holds another or a
             finished run (replacing only the files a run writes) and replace
-            an existing preset's files.
+            an existing preset's files. An unfinished run of the same
+            arguments is still resumed, so a killed command with
+            ``overwrite`` continues when given again.
         resume: None (resume an unfinished run of the same arguments, else
             start one), or True (there must be one to resume).
         verbose: 1 for progress bars, 0 for silence.

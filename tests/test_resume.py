@@ -121,7 +121,15 @@ def test_kerasgen_train_resumes_after_a_kill(tmp_path, family):
             proc.kill()
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-3000:]
     assert not (out / "preset").exists()
-    assert main(_train_argv(family, out)) == 0  # the same command again resumes
+    # The same command again resumes; with --overwrite too (zoo/build.sh's), which starts again only a
+    # finished run or another one.
+    from kerasgen.recipes import _run_state
+
+    stored = json.loads((out / "run.json").read_text())
+    assert _run_state(str(out), stored["recipe"], stored["preset_dir"], False, None) == "resume"
+    other = {**stored["recipe"], "train": {**stored["recipe"]["train"], "seed": 1}}
+    assert _run_state(str(out), other, stored["preset_dir"], True, None) == "restart"
+    assert main(_train_argv(family, out) + ["--overwrite"]) == 0
     run_record = json.loads((out / "run.json").read_text())
     assert run_record["finished"] and not (out / "backup").exists()
     resumed_meta = json.loads((out / "preset" / "metadata.json").read_text())

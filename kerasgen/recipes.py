@@ -172,8 +172,7 @@ RECIPES = {
         "train": {"epochs": 10, "batch_size": 64, "seed": 0},
         **_sample_quality("classifier_fid", 1e-3),
     },
-    # One epoch, as the Gated PixelCNN's and the Row LSTM's first presets: the four autoregressive models
-    # at the same budget in epochs.
+    # 3 epochs, as every autoregressive preset: the four compare at one budget in epochs.
     "pixelcnn": {
         "preset": "pixelcnn_fashion_mnist",
         "description": "PixelCNN (Bernoulli outputs, 5 residual blocks) on dynamically binarized Fashion-MNIST.",

@@ -120,14 +120,16 @@ def orderings(found):
              + f" < {NLL_ORDER[-1][0]} ({NLL_ORDER[-1][2]}): {NLL_SOURCES}.", ""]
     present = [(label, by_family[f]) for label, f, _ in NLL_ORDER if f in by_family]
     missing = [label for label, f, _ in NLL_ORDER if f not in by_family]
+    broken = False
     for (label_a, (name_a, a)), (label_b, (name_b, b)) in zip(present, present[1:]):
         va, vb = a["headline"]["value"], b["headline"]["value"]
         holds = va <= vb if NLL_ORDER[-1][0] != label_b else va < vb
+        broken |= not holds
         lines.append(f"- {label_a} ({va:.2f}; {_budget(a)}) {'<=' if holds else '>'} {label_b} ({vb:.2f}; "
                      f"{_budget(b)}): {'holds' if holds else 'does not hold at these budgets'}.")
     if missing:
         lines.append(f"- Not in the zoo yet, so not compared: {', '.join(missing)}.")
-    if any(line.endswith("does not hold at these budgets.") for line in lines):
+    if broken:
         lines += ["", "Where an ordering does not hold, compare the budgets beside the numbers: the literature's "
                       "orderings are between models trained to convergence (many epochs on GPUs), these presets "
                       "between models given the epochs and minutes of a 2-core CPU shown beside each number.", ""]

@@ -130,14 +130,18 @@ def test_record_digests_keeps_every_other_key_in_order_and_refuses_a_changed_fil
     del meta["files"]
     (zoo_copy / "metadata.json").write_text(json.dumps(meta, indent=2))
     assert presets.main(["record-digests", str(zoo_copy)]) == 0
-    assert (zoo_copy / "metadata.json").read_text() == original  # "files" goes last, indent=2, as saved
+    recorded = (zoo_copy / "metadata.json").read_text()
+    # The same digests come back, "files" goes last, and every other key keeps its place (indent=2, as saved).
+    assert json.loads(recorded) == json.loads(original)
+    assert list(json.loads(recorded)) == [k for k in json.loads(original) if k != "files"] + ["files"]
+    assert recorded == json.dumps({**meta, "files": json.loads(original)["files"]}, indent=2)
     assert presets.main(["record-digests", str(zoo_copy)]) == 0  # already recorded: unchanged
-    assert (zoo_copy / "metadata.json").read_text() == original
+    assert (zoo_copy / "metadata.json").read_text() == recorded
     with open(zoo_copy / "config.json", "a") as f:
         f.write("\n")
     assert presets.main(["record-digests", str(zoo_copy)]) == 2
     assert "config.json' does not match" in capsys.readouterr().err
-    assert (zoo_copy / "metadata.json").read_text() == original
+    assert (zoo_copy / "metadata.json").read_text() == recorded
     assert presets.main(["record-digests", "--replace", str(zoo_copy)]) == 0
     assert load_metadata(zoo_copy)["files"] == digests_of(zoo_copy)
 

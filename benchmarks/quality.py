@@ -10,7 +10,9 @@ test images after each budget (--checkpoints, in epochs; by default 1 and the
 recipe's, so the last budget is the preset's own):
 
 - ``pixelcnn``: the zoo's Gated PixelCNN recipe against the keras-io PixelCNN
-  (Keras' own `fit`, binary cross-entropy, Adam 5e-4): exact test NLL.
+  (Keras' own `fit`, binary cross-entropy, Adam 5e-4): exact test NLL. The
+  report also sets the zoo's plain `pixelcnn_fashion_mnist` beside the same
+  peer at its own epochs, from its metadata (`ALSO`).
 - ``vae``: the zoo's VAE recipe against the keras-io VAE (two stride-2
   convolutions, latent 2, its `GradientTape` step): the importance-weighted
   bound on the test NLL with the K of the preset's headline.
@@ -72,6 +74,9 @@ PAIRS = {
              "convolutions of 128; D on image + 10 class planes, convolutions 64-128, global max pool; Adam 3e-4 "
              "each)"),
 }
+# Other zoo presets set beside a pair's peer from their own metadata (the same headline, so the same test
+# images and seeds): the peer a user of `pixelcnn_fashion_mnist` would pick is the same keras-io PixelCNN.
+ALSO = {"pixelcnn": ["pixelcnn_fashion_mnist"]}
 LOWER_IS_BETTER = {"nll_nats": True, "classifier_fid": True, "label_accuracy": False, "reconstruction_mse": True}
 
 
@@ -419,6 +424,7 @@ def section(result):
             better = a < b if LOWER_IS_BETTER[metric] else a > b
             verdicts.append(f"- {pair}, {epochs} epoch(s): kerasgen {'beats' if better else 'does not beat'} the "
                             f"peer ({metric} {_fmt(a)} vs {_fmt(b)})")
+        verdicts += _also_verdicts(pair, recipe, theirs, by.get("peer", {}))
     lines += ["", "Seconds an epoch: the median over the epochs trained; kerasgen's are the gaps between its run's "
               "checkpoint files (an epoch and its sample grid), the peer's the epochs alone."]
     if result.get("notes"):
@@ -441,6 +447,37 @@ def section(result):
         lines += ["", "Verdicts:", ""] + verdicts
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _also_verdicts(pair, recipe, theirs, peer_run):
+    """Verdicts for the zoo presets in ALSO[pair] against the pair's peer at the preset's own epochs."""
+    out = []
+    head = recipe["headline"]
+    for name in ALSO.get(pair, []):
+        path = os.path.join(ROOT, "zoo", name, "metadata.json")
+        if not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            meta = json.load(f)
+        epochs = meta["recipe"]["train"]["epochs"]
+        same = (all(meta["headline"].get(k) == head.get(k) for k in ("metric", "test_images"))
+                and meta["recipe"]["headline"].get("evaluate") == head.get("evaluate"))
+        if not same or str(epochs) not in theirs:
+            out.append(f"- {pair}, the zoo's `{name}`: not compared (its headline or its {epochs} epochs are not "
+                       "the pair's)")
+            continue
+        a, b = meta["headline"]["value"], theirs[str(epochs)].get(head["metric"])
+        better = a < b if LOWER_IS_BETTER[head["metric"]] else a > b
+        config = meta["recipe"]["model"]["config"]
+        peer_seconds = _median(peer_run.get("epoch_seconds", {}).values())
+        cost = (f"{meta['trained_with']['seconds'] / 60:.0f} min for its {epochs} epochs, the peer's "
+                f"{peer_seconds * epochs / 60:.0f}" if peer_seconds and meta.get("trained_with", {}).get("seconds")
+                else "")
+        out.append(f"- {pair}, {epochs} epoch(s), the zoo's `{name}` ({meta['recipe']['model']['class_name']}, "
+                   f"{', '.join(f'{k} {v}' for k, v in config.items() if k != 'seed')}; from its metadata"
+                   f"{'; ' + cost if cost else ''}): {'beats' if better else 'does not beat'} the peer "
+                   f"({head['metric']} {_fmt(a)} vs {_fmt(b)})")
+    return out
 
 
 def _floor_at_1000():

@@ -119,7 +119,9 @@ def search(args):
                      "epochs_trained": epochs, "headline": {"metric": head, "value": metrics.get(head)},
                      "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
                      "train_loss": {k: float(v) for k, v in log[epoch - 1].items() if k != "epoch" and v != "NA"},
-                     "date": datetime.date.today().isoformat(), "backend": keras.backend.backend()}
+                     "date": datetime.date.today().isoformat(), "backend": keras.backend.backend(),
+                     # what was trained, so a reader can tell whether a run is the zoo's recipe of the day
+                     "model": recipe["model"], "train": recipe["train"]}
             seconds = epoch_seconds(out)
             if seconds:
                 entry["median_epoch_seconds"] = sorted(seconds)[len(seconds) // 2]
@@ -138,7 +140,9 @@ def section(result):
              "Written by `benchmarks/recipe_search.py --report`: pilot runs of variants of a family's recipe, each "
              "trained by `kerasgen.recipes.train` on the full Fashion-MNIST training split (TensorFlow, 2 CPU cores) "
              "and measured with the preset's own headline on its checkpoints. The zoo recipe took the variant "
-             "named in `kerasgen/recipes.py`'s comment beside it. Seconds an epoch: the median gap between "
+             "named in `kerasgen/recipes.py`'s comment beside it. Each run records the model and training settings it "
+             "used; where a literature ordering does not hold at a preset's budget, zoo/README.md cites the runs of "
+             "that preset's own settings trained for more epochs. Seconds an epoch: the median gap between "
              "checkpoint files (an epoch and its sample grid), a guide to cost only: these pilots were not "
              "timed alone on the machine (short tests and smoke runs shared it at times).", "",
              "| family | variant | override | epoch | headline | seconds an epoch |", "|---|---|---|---:|---:|---:|"]

@@ -71,3 +71,21 @@ def test_the_keras_io_gans_make_fashion_mnist_shapes_in_their_scale():
     cgan = KerasIOConditionalGAN(*keras_io_cgan_networks())
     samples = cgan.sample(np.array([0, 3, 9]), seed=0)
     assert samples.shape == (3, 28, 28, 1) and samples.min() >= 0 and samples.max() <= 1
+
+
+def test_the_quality_report_sets_the_plain_pixelcnn_preset_beside_the_peer_from_its_metadata():
+    import json
+
+    import quality
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "zoo", "pixelcnn_fashion_mnist", "metadata.json")) as f:
+        meta = json.load(f)
+    epochs, value = meta["recipe"]["train"]["epochs"], meta["headline"]["value"]
+    head = meta["recipe"]["headline"]
+    worse_peer = quality._also_verdicts("pixelcnn", {"headline": head}, {str(epochs): {"nll_nats": value + 1}}, {})
+    better_peer = quality._also_verdicts("pixelcnn", {"headline": head}, {str(epochs): {"nll_nats": value - 1}}, {})
+    assert len(worse_peer) == 1 and "`pixelcnn_fashion_mnist`" in worse_peer[0] and ": beats the peer" in worse_peer[0]
+    assert ": does not beat the peer" in better_peer[0] and f"{value:.4g} vs {value - 1:.4g}" in better_peer[0]
+    # a budget the peer was not measured at is said, not compared
+    assert "not compared" in quality._also_verdicts("pixelcnn", {"headline": head}, {"99": {}}, {})[0]

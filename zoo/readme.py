@@ -111,6 +111,47 @@ def _epochs(n):
     return f"{n} epoch{'' if n == 1 else 's'}"
 
 
+SEARCH = os.path.join(os.path.dirname(HERE), "benchmarks", "results", "recipe_search.json")
+
+
+def _same_recipe(run, meta):
+    """Whether a recipe-search run trained the preset's own model and training settings (epochs aside)."""
+    recipe = meta.get("recipe", {})
+    strip = lambda train: {k: v for k, v in (train or {}).items() if k != "epochs"}  # noqa: E731
+    return run.get("model") == recipe.get("model") and strip(run.get("train")) == strip(recipe.get("train"))
+
+
+def longer_runs(meta):
+    """The preset's own recipe trained for more epochs by benchmarks/recipe_search.py: [(epoch, value, s/epoch)].
+
+    Only runs that record the model and training settings they used, and whose settings are the preset's
+    (the epochs aside), count: a variant named for the recipe of its day may not be the preset's recipe now.
+    """
+    if not os.path.isfile(SEARCH):
+        return []
+    with open(SEARCH, encoding="utf-8") as f:
+        runs = json.load(f).get("runs", [])
+    runs = sorted((r for r in runs if r.get("family") == meta.get("family") and _same_recipe(r, meta)
+                   and r.get("headline", {}).get("value") is not None), key=lambda r: r.get("epochs_trained", 0))
+    by_epoch = {r["epoch"]: (r["headline"]["value"], r.get("median_epoch_seconds")) for r in runs}  # longest wins
+    return [(epoch, value, seconds) for epoch, (value, seconds) in sorted(by_epoch.items())]
+
+
+def _longer_line(label, meta, rival_label, rival_value):
+    """A line saying what the preset's recipe reaches with more epochs, against the rival it falls short of."""
+    runs = longer_runs(meta)
+    if not runs or runs[-1][0] <= meta["recipe"]["train"]["epochs"]:
+        return []
+    curve = ", ".join(f"{value:.2f} at {_epochs(epoch)}" for epoch, value, _ in runs)
+    seconds = runs[-1][2]
+    crossed = [epoch for epoch, value, _ in runs if value < rival_value]
+    verdict = (f"it passes the {rival_label} ({rival_value:.2f}) from {_epochs(crossed[0])} on"
+               if crossed else f"it is still above the {rival_label} ({rival_value:.2f}) at {_epochs(runs[-1][0])}")
+    per_epoch = f", {seconds / 60:.1f} min an epoch" if seconds else ""
+    return [f"- The same {label} recipe trained longer (`benchmarks/recipe_search.py {meta.get('family')}`: "
+            f"the same settings with more epochs{per_epoch}): {curve}; {verdict}."]
+
+
 def orderings(found):
     """Lines that check the literature's orderings of test NLL among the presets, from their metadata."""
     by_family = {meta.get("family"): (name, meta) for name, meta in found}
@@ -127,12 +168,16 @@ def orderings(found):
         broken |= not holds
         lines.append(f"- {label_a} ({va:.2f}; {_budget(a)}) {'<=' if holds else '>'} {label_b} ({vb:.2f}; "
                      f"{_budget(b)}): {'holds' if holds else 'does not hold at these budgets'}.")
+        if not holds:
+            lines += _longer_line(label_a, a, label_b, vb)
     if missing:
         lines.append(f"- Not in the zoo yet, so not compared: {', '.join(missing)}.")
     if broken:
         lines += ["", "Where an ordering does not hold, compare the budgets beside the numbers: the literature's "
                       "orderings are between models trained to convergence (many epochs on GPUs), these presets "
-                      "between models given the epochs and minutes of a 2-core CPU shown beside each number.", ""]
+                      "between small networks given the epochs and minutes of a 2-core CPU shown beside each number. Where a "
+                      "longer run of the same recipe is listed, it shows how far more epochs alone move the preset.",
+                  ""]
     if "vae" in by_family and "beta_vae" in by_family:
         # beta > 1 weighs the KL term more than the ELBO does: a smoother code, paid for in likelihood.
         (name_a, a), (name_b, b) = by_family["vae"], by_family["beta_vae"]

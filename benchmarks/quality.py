@@ -421,8 +421,7 @@ def section(result):
         mine, theirs = by.get("kerasgen", {}).get("checkpoints", {}), by.get("peer", {}).get("checkpoints", {})
         for epochs in sorted(set(mine) & set(theirs), key=int):
             a, b = mine[epochs].get(metric), theirs[epochs].get(metric)
-            better = a < b if LOWER_IS_BETTER[metric] else a > b
-            verdicts.append(f"- {pair}, {epochs} epoch(s): kerasgen {'beats' if better else 'does not beat'} the "
+            verdicts.append(f"- {pair}, {epochs} epoch(s): kerasgen {_beats(metric, a, b)} the "
                             f"peer ({metric} {_fmt(a)} vs {_fmt(b)})")
         verdicts += _also_verdicts(pair, recipe, theirs, by.get("peer", {}))
     lines += ["", "Seconds an epoch: the median over the epochs trained; kerasgen's are the gaps between its run's "
@@ -449,6 +448,11 @@ def section(result):
     return "\n".join(lines)
 
 
+def _beats(metric, a, b):
+    """'beats' if a is better than b on `metric`, else 'does not beat'."""
+    return "beats" if (a < b if LOWER_IS_BETTER[metric] else a > b) else "does not beat"
+
+
 def _also_verdicts(pair, recipe, theirs, peer_run):
     """Verdicts for the zoo presets in ALSO[pair] against the pair's peer at the preset's own epochs."""
     out = []
@@ -467,7 +471,6 @@ def _also_verdicts(pair, recipe, theirs, peer_run):
                        "the pair's)")
             continue
         a, b = meta["headline"]["value"], theirs[str(epochs)].get(head["metric"])
-        better = a < b if LOWER_IS_BETTER[head["metric"]] else a > b
         config = meta["recipe"]["model"]["config"]
         peer_seconds = _median(peer_run.get("epoch_seconds", {}).values())
         cost = (f"{meta['trained_with']['seconds'] / 60:.0f} min for its {epochs} epochs, the peer's "
@@ -475,7 +478,7 @@ def _also_verdicts(pair, recipe, theirs, peer_run):
                 else "")
         out.append(f"- {pair}, {epochs} epoch(s), the zoo's `{name}` ({meta['recipe']['model']['class_name']}, "
                    f"{', '.join(f'{k} {v}' for k, v in config.items() if k != 'seed')}; from its metadata"
-                   f"{'; ' + cost if cost else ''}): {'beats' if better else 'does not beat'} the peer "
+                   f"{'; ' + cost if cost else ''}): {_beats(head['metric'], a, b)} the peer "
                    f"({head['metric']} {_fmt(a)} vs {_fmt(b)})")
     return out
 

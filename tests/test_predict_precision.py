@@ -277,7 +277,8 @@ def _cpu_float16_conv_has_a_weight_gradient():
     x = torch.randn(8, 8, 8, 2, dtype=torch.float16, requires_grad=True)
     w = torch.randn(3, 3, 2, 1, dtype=torch.float16, requires_grad=True)
     try:
-        torch.nn.functional.conv2d(x.permute(0, 3, 1, 2).contiguous(), w.permute(3, 2, 0, 1), padding=1).sum().backward()
+        y = torch.nn.functional.conv2d(x.permute(0, 3, 1, 2).contiguous(), w.permute(3, 2, 0, 1), padding=1)
+        y.sum().backward()
     except RuntimeError as error:
         if "grad_weight" in str(error):
             return False

@@ -114,11 +114,15 @@ def _epochs(n):
 SEARCH = os.path.join(os.path.dirname(HERE), "benchmarks", "results", "recipe_search.json")
 
 
+def _without_epochs(train):
+    return {k: v for k, v in (train or {}).items() if k != "epochs"}
+
+
 def _same_recipe(run, meta):
     """Whether a recipe-search run trained the preset's own model and training settings (epochs aside)."""
     recipe = meta.get("recipe", {})
-    strip = lambda train: {k: v for k, v in (train or {}).items() if k != "epochs"}  # noqa: E731
-    return run.get("model") == recipe.get("model") and strip(run.get("train")) == strip(recipe.get("train"))
+    return (run.get("model") == recipe.get("model")
+            and _without_epochs(run.get("train")) == _without_epochs(recipe.get("train")))
 
 
 def longer_runs(meta):
@@ -175,8 +179,9 @@ def orderings(found):
     if broken:
         lines += ["", "Where an ordering does not hold, compare the budgets beside the numbers: the literature's "
                       "orderings are between models trained to convergence (many epochs on GPUs), these presets "
-                      "between small networks given the epochs and minutes of a 2-core CPU shown beside each number. Where a "
-                      "longer run of the same recipe is listed, it shows how far more epochs alone move the preset.",
+                      "between small networks given the epochs and minutes of a 2-core CPU shown beside each "
+                      "number. Where a longer run of the same recipe is listed, it shows how far more epochs alone "
+                      "move the preset.",
                   ""]
     if "vae" in by_family and "beta_vae" in by_family:
         # beta > 1 weighs the KL term more than the ELBO does: a smoother code, paid for in likelihood.
